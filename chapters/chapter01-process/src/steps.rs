@@ -1,0 +1,109 @@
+//! The steps every container process takes just before exec.
+
+use std::ffi::CString;
+use std::fmt;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use nix::errno::Errno;
+use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal};
+
+use crate::step::ChildStep;
+
+/// Restores default signal handling: empty mask, default disposition for every signal.
+///
+/// Both survive `execve` for ignored signals (signal(7), "Signal disposition"): the Rust
+/// runtime ignores `SIGPIPE`, and a parent that forwards signals blocks some of them.
+pub struct ResetSignals;
+
+impl ChildStep for ResetSignals {
+    fn run(&self) -> Result<(), Errno> {
+        for signal in Signal::iterator() {
+            if matches!(signal, Signal::SIGKILL | Signal::SIGSTOP) {
+                continue;
+            }
+            // SAFETY: installing SIG_DFL runs no Rust code in a handler.
+            unsafe { nix::sys::signal::signal(signal, SigHandler::SigDfl) }?;
+        }
+        nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)
+    }
+}
+
+impl fmt::Display for ResetSignals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("reset signal mask and dispositions to defaults")
+    }
+}
+
+/// Marks every descriptor from 3 up close-on-exec with `close_range(2)`.
+///
+/// Marking rather than closing keeps the report pipe usable until exec; exec then closes
+/// them all at once.
+pub struct CloseInheritedFds;
+
+impl ChildStep for CloseInheritedFds {
+    fn run(&self) -> Result<(), Errno> {
+        // SAFETY: a raw system call with integer arguments.
+        let result = unsafe {
+            libc::syscall(
+                libc::SYS_close_range,
+                3u32,
+                u32::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            )
+        };
+        if result == 0 {
+            return Ok(());
+        }
+        // Kernels before 5.11 lack CLOSE_RANGE_CLOEXEC: mark them one by one.
+        for fd in 3..1024 {
+            // SAFETY: fcntl on a number that may not be an open fd just returns EBADF.
+            unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for CloseInheritedFds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("mark inherited file descriptors 3.. close-on-exec")
+    }
+}
+
+/// `chdir(2)` into the working directory.
+pub struct ChangeDirectory {
+    path: CString,
+}
+
+impl ChangeDirectory {
+    pub fn new(path: &Path) -> Self {
+        ChangeDirectory {
+            path: cstring(path),
+        }
+    }
+}
+
+impl ChildStep for ChangeDirectory {
+    fn run(&self) -> Result<(), Errno> {
+        nix::unistd::chdir(self.path.as_c_str())
+    }
+}
+
+impl fmt::Display for ChangeDirectory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "change directory to {}", self.path.to_string_lossy())
+    }
+}
+
+/// A path as a C string. Paths from the OS cannot contain NUL; a NUL typed by a user is
+/// replaced, which makes the system call fail with a clear "not found" instead of panicking.
+pub fn cstring(path: &Path) -> CString {
+    let bytes: Vec<u8> = path
+        .as_os_str()
+        .as_bytes()
+        .iter()
+        .map(|&b| if b == 0 { b'?' } else { b })
+        .collect();
+    // No NUL bytes are left, so this cannot fail.
+    CString::new(bytes).unwrap_or_default()
+}

@@ -1,0 +1,170 @@
+//! What the child does inside its new namespaces, before anything else.
+
+use std::ffi::{CString, OsStr};
+use std::os::unix::ffi::OsStrExt;
+use std::fmt;
+use std::os::fd::RawFd;
+
+use chapter01::ChildStep;
+use nix::errno::Errno;
+use nix::unistd::{Gid, Uid};
+
+/// Waits until the host opens the gate (writes one byte), or gives up if the host went away.
+///
+/// The child inherited both ends of the gate pipe; it closes its copy of the write end first,
+/// otherwise it would keep the pipe open itself and never see end-of-file.
+pub struct WaitForGate {
+    pub read_end: RawFd,
+    pub write_end: RawFd,
+}
+
+impl ChildStep for WaitForGate {
+    fn run(&self) -> Result<(), Errno> {
+        // SAFETY: both are fds of the gate pipe, inherited by this child; nothing else uses them.
+        unsafe { libc::close(self.write_end) };
+        let mut byte = [0u8; 1];
+        loop {
+            // SAFETY: reading one byte into a stack buffer.
+            let n = unsafe { libc::read(self.read_end, byte.as_mut_ptr().cast(), 1) };
+            match n {
+                1 => break,
+                // The host closed the gate without opening it: it gave up on us.
+                0 => return Err(Errno::ECANCELED),
+                _ if Errno::last() == Errno::EINTR => continue,
+                _ => return Err(Errno::last()),
+            }
+        }
+        // SAFETY: closing our read end, which is not used again.
+        unsafe { libc::close(self.read_end) };
+        Ok(())
+    }
+}
+
+impl fmt::Display for WaitForGate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("wait until the host opens the gate")
+    }
+}
+
+/// Switches to uid 0 and gid 0 of the new user namespace.
+///
+/// The child was root on the host, which the id map does not cover, so inside it shows up
+/// as 65534. It does hold every capability in its new namespace, so it may change ids; and
+/// it must, or `execve` would drop those capabilities for a non-root program
+/// (capabilities(7), "Capabilities and execution of programs by root").
+pub struct BecomeRoot;
+
+impl ChildStep for BecomeRoot {
+    fn run(&self) -> Result<(), Errno> {
+        let root_gid = Gid::from_raw(0);
+        let root_uid = Uid::from_raw(0);
+        nix::unistd::setresgid(root_gid, root_gid, root_gid)?;
+        // Drop supplementary groups from the host. Not allowed (EPERM) after an unprivileged
+        // parent wrote "deny" to /proc/PID/setgroups; then there are none to drop anyway.
+        match nix::unistd::setgroups(&[]) {
+            Ok(()) | Err(Errno::EPERM) => {}
+            Err(errno) => return Err(errno),
+        }
+        nix::unistd::setresuid(root_uid, root_uid, root_uid)
+    }
+}
+
+impl fmt::Display for BecomeRoot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("become uid 0 / gid 0 of the user namespace")
+    }
+}
+
+/// `sethostname(2)`: only the new UTS namespace sees it.
+pub struct SetHostname {
+    pub name: CString,
+}
+
+impl ChildStep for SetHostname {
+    fn run(&self) -> Result<(), Errno> {
+        nix::unistd::sethostname(OsStr::from_bytes(self.name.as_bytes()))
+    }
+}
+
+impl fmt::Display for SetHostname {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "set hostname to {:?}", self.name.to_string_lossy())
+    }
+}
+
+/// Brings the loopback interface up. A new network namespace has `lo`, but down.
+pub struct LoopbackUp;
+
+impl ChildStep for LoopbackUp {
+    fn run(&self) -> Result<(), Errno> {
+        set_interface_up(b"lo")
+    }
+}
+
+impl fmt::Display for LoopbackUp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("bring up the loopback interface lo")
+    }
+}
+
+// ANCHOR: interface_up
+/// `ip link set NAME up`, the old way: read the interface flags with `SIOCGIFFLAGS`, add
+/// `IFF_UP`, write them back with `SIOCSIFFLAGS` (netdevice(7)). Allocation-free.
+pub fn set_interface_up(name: &[u8]) -> Result<(), Errno> {
+    let socket = InterfaceSocket::open()?;
+    let mut request = interface_request(name)?;
+    socket.ioctl(libc::SIOCGIFFLAGS, &mut request)?;
+    // SAFETY: after SIOCGIFFLAGS the union holds the flags.
+    unsafe { request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short };
+    socket.ioctl(libc::SIOCSIFFLAGS, &mut request)
+}
+// ANCHOR_END: interface_up
+
+/// Whether interface `name` of the caller's network namespace is up.
+pub fn interface_is_up(name: &str) -> Result<bool, Errno> {
+    let socket = InterfaceSocket::open()?;
+    let mut request = interface_request(name.as_bytes())?;
+    socket.ioctl(libc::SIOCGIFFLAGS, &mut request)?;
+    // SAFETY: after SIOCGIFFLAGS the union holds the flags.
+    let flags = unsafe { request.ifr_ifru.ifru_flags };
+    Ok(flags & libc::IFF_UP as libc::c_short != 0)
+}
+
+fn interface_request(name: &[u8]) -> Result<libc::ifreq, Errno> {
+    // SAFETY: ifreq is plain old data; all zeroes is a valid value.
+    let mut request: libc::ifreq = unsafe { std::mem::zeroed() };
+    if name.len() >= request.ifr_name.len() {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    for (slot, byte) in request.ifr_name.iter_mut().zip(name) {
+        *slot = *byte as libc::c_char;
+    }
+    Ok(request)
+}
+
+/// A datagram socket, only used as a handle for interface ioctls; closed on drop.
+struct InterfaceSocket(RawFd);
+
+impl InterfaceSocket {
+    fn open() -> Result<Self, Errno> {
+        // SAFETY: plain socket(2) call.
+        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+        if fd < 0 {
+            return Err(Errno::last());
+        }
+        Ok(InterfaceSocket(fd))
+    }
+
+    fn ioctl(&self, request: libc::Ioctl, ifreq: &mut libc::ifreq) -> Result<(), Errno> {
+        // SAFETY: both interface ioctls take a pointer to an ifreq we own.
+        let result = unsafe { libc::ioctl(self.0, request, ifreq as *mut libc::ifreq) };
+        Errno::result(result).map(drop)
+    }
+}
+
+impl Drop for InterfaceSocket {
+    fn drop(&mut self) {
+        // SAFETY: we own this fd.
+        unsafe { libc::close(self.0) };
+    }
+}
