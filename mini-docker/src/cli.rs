@@ -1,0 +1,72 @@
+//! The command line, declared with clap: flags and help text mirror docker's.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+/// The default state root, like docker's /var/lib/docker.
+pub const DEFAULT_ROOT: &str = "/var/lib/mini-docker";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mini-docker",
+    version,
+    max_term_width = 100,
+    about = "A small container engine, built chapter by chapter",
+    after_help = "Run 'mini-docker COMMAND --help' for more information on a command."
+)]
+pub struct Cli {
+    /// Root directory of mini-docker's state (containers, rootfs)
+    #[arg(long, global = true, env = "MINI_DOCKER_ROOT", hide_env_values = true, default_value = DEFAULT_ROOT)]
+    pub root: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a command in a new container, in the foreground
+    Run(RunArgs),
+    /// Check that this host can run containers, with a fix for each problem
+    Doctor,
+}
+
+/// `docker run`'s flags that chapters 1–3 give meaning to. `-h` is the hostname, as in
+/// docker, so help is `--help` only.
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct RunArgs {
+    /// Directory to use as the container's root filesystem
+    /// [default: <root>/rootfs/busybox, made by `cargo xtask setup`]
+    #[arg(long, value_name = "DIR")]
+    pub rootfs: Option<PathBuf>,
+
+    /// Container host name [default: the short container id]
+    #[arg(short = 'h', long, value_name = "NAME")]
+    pub hostname: Option<String>,
+
+    /// PID namespace to use: `host` shares the host's process ids
+    #[arg(long, value_name = "MODE", value_parser = ["host"])]
+    pub pid: Option<String>,
+
+    /// Set environment variables (KEY=VALUE, or KEY to copy it from this shell)
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+
+    /// Working directory inside the container (created if missing)
+    #[arg(short = 'w', long = "workdir", value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+
+    /// Automatically remove the container when it exits
+    #[arg(long)]
+    pub rm: bool,
+
+    /// Print help
+    #[arg(long, action = ArgAction::Help)]
+    pub help: Option<bool>,
+
+    /// The command to run and its arguments
+    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}

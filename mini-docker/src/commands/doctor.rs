@@ -1,0 +1,10 @@
+//! `mini-docker doctor`: the host checks of chapter 3.
+
+use chapter03::doctor::{diagnose, HostFacts, Report};
+
+pub fn doctor() -> i32 {
+    let checks = diagnose(&HostFacts::gather());
+    let report = Report(&checks);
+    print!("{report}");
+    i32::from(report.failed())
+}
