@@ -44,7 +44,7 @@ fn run(command: Vec<String>) -> i32 {
     println!("parent: started child pid {}", child.pid());
     match child.wait() {
         Ok(status) => {
-            println!("parent: child {} {status}", child.pid());
+            println!("parent: child pid {} {status}", child.pid());
             status.code()
         }
         Err(error) => fail(&error),

@@ -16,9 +16,10 @@ pub const FILTERS: &[(&str, &str)] = &[
     // Temporary directories made by tempfile or mktemp.
     (r"/tmp/[A-Za-z0-9._-]+", "[TMP]"),
     // Process ids where the output names them as such.
-    (r"\b(pid|PID|host pid) \d+", "$1 [PID]"),
-    // Namespace inode numbers as printed by `readlink /proc/PID/ns/*`.
-    (r"\[\d{6,}\]", "[INODE]"),
+    // (Two digits or more: "pid 1" inside a container is the point, and stays.)
+    (r"\b(pid|PID) \d{2,}", "$1 [PID]"),
+    // Namespace inode numbers: the kernel numbers them from 0xF0000000 (4026531840) up.
+    (r"\b40265\d{5}\b", "[INODE]"),
 ];
 
 /// insta settings with [`FILTERS`]; bind the guard for the duration of the assertions:
@@ -44,4 +45,20 @@ pub fn normalize(text: &str) -> String {
 
 fn insta_regex(pattern: &str) -> regex::Regex {
     regex::Regex::new(pattern).expect("the patterns in FILTERS are valid regular expressions")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn volatile_parts_become_placeholders() {
+        let raw = "pid 48213 started at 2026-11-22T01:51:21.729625599Z in /tmp/.tmpAbC12/rootfs, \
+                   id 89eff207e3f8a11853c3fb54b40eb0b89d8bdaea4585f960f948c8a0758fc5bf (89eff207e3f8), \
+                   ns 4026532177; inside pid 1";
+        assert_eq!(
+            normalize(raw),
+            "pid [PID] started at [TIME] in [TMP]/rootfs, id [ID] ([SHORT-ID]), ns [INODE]; inside pid 1"
+        );
+    }
 }

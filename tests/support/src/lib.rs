@@ -20,4 +20,4 @@ pub use filters::{normalize, snapshot_settings};
 pub use guard::{Cleanup, TempRoot};
 pub use mounts::MountTable;
 pub use root::{require_root, running_in_ci};
-pub use transcript::assert_transcript;
+pub use transcript::{assert_transcript, Session};

@@ -35,3 +35,57 @@ pub fn assert_transcript(name: &str, actual: &str) {
         path.display()
     );
 }
+
+/// A console session for the book: commands as the reader types them, and what they print.
+#[derive(Debug, Default)]
+pub struct Session {
+    text: String,
+    replacements: Vec<(String, String)>,
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Session::default()
+    }
+
+    /// Shows `actual` (a temporary path, say) as `shown` in everything recorded later.
+    pub fn replace(&mut self, actual: impl Into<String>, shown: impl Into<String>) -> &mut Self {
+        self.replacements.push((actual.into(), shown.into()));
+        self
+    }
+
+    fn clean(&self, raw: &str) -> String {
+        let replaced = self
+            .replacements
+            .iter()
+            .fold(raw.to_owned(), |text, (actual, shown)| text.replace(actual, shown));
+        crate::normalize(&replaced)
+    }
+
+    /// Records `shown` (the command line as the book prints it) and its output: stdout, then
+    /// stderr, normalised; then `echo $?` when the exit code is not zero.
+    pub fn record(&mut self, shown: &str, output: &std::process::Output) -> &mut Self {
+        self.text.push_str(&format!("$ {shown}\n"));
+        for stream in [&output.stdout, &output.stderr] {
+            let text = self.clean(&String::from_utf8_lossy(stream));
+            self.text.push_str(&text);
+            if !text.is_empty() && !text.ends_with('\n') {
+                self.text.push('\n');
+            }
+        }
+        let code = output.status.code().unwrap_or(-1);
+        if code != 0 {
+            self.text.push_str(&format!("$ echo $?\n{code}\n"));
+        }
+        self
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Compares the session with its book transcript (see [`assert_transcript`]).
+    pub fn assert_matches_book(&self, name: &str) {
+        assert_transcript(name, &self.text);
+    }
+}

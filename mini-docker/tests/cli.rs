@@ -1,0 +1,50 @@
+//! The command line without root: help texts (snapshots) and flag errors.
+
+use assert_cmd::Command;
+
+fn mini_docker() -> Command {
+    let mut command = Command::cargo_bin("mini-docker").unwrap();
+    command.env_remove("MINI_DOCKER_ROOT");
+    command
+}
+
+fn output_of(args: &[&str]) -> (i32, String) {
+    let output = mini_docker().args(args).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn help_texts() {
+    for (name, args) in [
+        ("help", &["--help"][..]),
+        ("run_help", &["run", "--help"][..]),
+        ("doctor_help", &["doctor", "--help"][..]),
+    ] {
+        let (code, text) = output_of(args);
+        assert_eq!(code, 0, "{text}");
+        insta::assert_snapshot!(name, text);
+    }
+}
+
+#[test]
+fn bad_flags_are_engine_errors() {
+    let (code, text) = output_of(&["run", "--bogus", "true"]);
+    assert_eq!(code, 125, "{text}");
+    assert!(text.contains("unexpected argument '--bogus'"), "{text}");
+
+    let (code, text) = output_of(&["run", "--pid", "container:web", "true"]);
+    assert_eq!(code, 125, "{text}");
+    assert!(text.contains("invalid value 'container:web' for '--pid <MODE>'"), "{text}");
+
+    let (code, text) = output_of(&["run"]);
+    assert_eq!(code, 125, "{text}");
+    assert!(text.contains("<COMMAND>"), "{text}");
+
+    let (code, _) = output_of(&["frobnicate"]);
+    assert_eq!(code, 125);
+}

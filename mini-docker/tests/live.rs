@@ -1,0 +1,231 @@
+//! `mini-docker run` live (root): isolation, flags, exit codes, records, and leaving nothing
+//! behind when something fails.
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use chapter03::busybox::{build_rootfs, find_host_busybox};
+use testkit::{require_root, MountTable, TempRoot};
+
+/// A test's own state root and busybox rootfs.
+struct Fixture {
+    root: TempRoot,
+    rootfs: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let root = TempRoot::new();
+        let busybox = find_host_busybox().expect("busybox-static is installed (cargo xtask setup)");
+        let rootfs = build_rootfs(&root.join("rootfs"), &busybox).unwrap().path;
+        Fixture { root, rootfs }
+    }
+
+    fn state_root(&self) -> PathBuf {
+        self.root.join("state")
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mini-docker"));
+        command.env("MINI_DOCKER_ROOT", self.state_root());
+        command
+    }
+
+    fn run(&self, flags: &[&str], script: &str) -> Output {
+        self.command()
+            .arg("run")
+            .arg("--rootfs")
+            .arg(&self.rootfs)
+            .args(flags)
+            .args(["/bin/sh", "-c", script])
+            .output()
+            .unwrap()
+    }
+
+    /// The container records under the state root.
+    fn records(&self) -> Vec<PathBuf> {
+        match std::fs::read_dir(self.state_root().join("containers")) {
+            Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn it_runs_isolated_and_returns_the_exit_code() {
+    if !require_root("mini-docker: run") {
+        return;
+    }
+    let fixture = Fixture::new();
+    let output = fixture.run(&[], "echo $$ $(hostname) $HOSTNAME; ls /sys/class/net; exit 7");
+    assert_eq!(output.status.code(), Some(7), "{output:?}");
+    let text = stdout(&output);
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(fields[0], "1", "{text}");
+    // The default hostname is the short id, and HOSTNAME says the same.
+    assert_eq!(fields[1].len(), 12, "{text}");
+    assert!(fields[1].bytes().all(|b| b.is_ascii_hexdigit()), "{text}");
+    assert_eq!(fields[1], fields[2]);
+    assert_eq!(&fields[3..], ["lo"], "{text}");
+}
+
+#[test]
+fn flags_hostname_env_workdir_and_pid_host() {
+    if !require_root("mini-docker: run flags") {
+        return;
+    }
+    let fixture = Fixture::new();
+    let output = fixture
+        .command()
+        .env("MINI_DOCKER_TEST_FROM_HOST", "copied")
+        .arg("run")
+        .arg("--rootfs")
+        .arg(&fixture.rootfs)
+        .args(["-h", "web", "-e", "A=1", "-e", "MINI_DOCKER_TEST_FROM_HOST", "-w", "/srv/app"])
+        .args(["/bin/sh", "-c", "echo $(hostname) $A $MINI_DOCKER_TEST_FROM_HOST $(pwd) $HOME"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(stdout(&output).trim(), "web 1 copied /srv/app /root");
+
+    // --pid host: the host's process ids, so the shell is not PID 1 and sees many processes.
+    let output = fixture.run(&["--pid", "host"], "echo $$; ps -o pid | wc -l");
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    let mut lines = text.lines();
+    assert_ne!(lines.next(), Some("1"), "{text}");
+    let processes: usize = lines.next().unwrap().trim().parse().unwrap();
+    assert!(processes > 5, "{text}");
+}
+
+#[test]
+fn records_are_kept_or_removed_with_rm() {
+    if !require_root("mini-docker: records and --rm") {
+        return;
+    }
+    let fixture = Fixture::new();
+    assert_eq!(fixture.run(&[], "exit 3").status.code(), Some(3));
+    let records = fixture.records();
+    assert_eq!(records.len(), 1);
+    let state = std::fs::read_to_string(records[0].join("state.json")).unwrap();
+    assert!(state.contains("\"ExitCode\": 3"), "{state}");
+    assert!(records[0].join("config.json").is_file());
+
+    assert!(fixture.run(&["--rm"], "true").status.success());
+    assert_eq!(fixture.records().len(), 1, "--rm left its record behind");
+}
+
+#[test]
+fn failures_give_one_line_the_right_code_and_leave_nothing() {
+    if !require_root("mini-docker: failure paths") {
+        return;
+    }
+    let fixture = Fixture::new();
+    let mounts = MountTable::read();
+
+    // A bad rootfs path: 125, nothing created.
+    let output = fixture
+        .command()
+        .args(["run", "--rootfs", "/no/such/rootfs", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(125));
+    assert_eq!(
+        stderr(&output),
+        "mini-docker: rootfs /no/such/rootfs does not exist\n"
+    );
+
+    // A missing command: 127.
+    let output = fixture
+        .command()
+        .arg("run")
+        .arg("--rootfs")
+        .arg(&fixture.rootfs)
+        .arg("no-such-command")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(127));
+    assert_eq!(
+        stderr(&output),
+        "mini-docker: exec: \"no-such-command\": executable file not found in $PATH\n"
+    );
+
+    // A file that is not executable: 126.
+    let output = fixture
+        .command()
+        .arg("run")
+        .arg("--rootfs")
+        .arg(&fixture.rootfs)
+        .arg("/etc/passwd")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(126));
+    assert_eq!(stderr(&output).lines().count(), 1);
+
+    // A bad working directory: 125.
+    let output = fixture.run(&["-w", "relative"], "true");
+    assert_eq!(output.status.code(), Some(125));
+
+    assert!(fixture.records().is_empty(), "{:?}", fixture.records());
+    MountTable::read().assert_same_as(&mounts);
+}
+
+#[test]
+fn without_root_it_refuses_in_one_line_and_touches_nothing() {
+    if !require_root("mini-docker: run as an unprivileged user") {
+        return;
+    }
+    let fixture = Fixture::new();
+    // nobody must be able to reach the binary: copy it into a world-readable directory.
+    let bin_dir = fixture.root.join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    for dir in [fixture.root.path(), bin_dir.as_path()] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let binary = bin_dir.join("mini-docker");
+    std::fs::copy(env!("CARGO_BIN_EXE_mini-docker"), &binary).unwrap();
+    let mounts = MountTable::read();
+    let output = Command::new(&binary)
+        .env("MINI_DOCKER_ROOT", fixture.state_root())
+        .arg("run")
+        .arg("--rootfs")
+        .arg(&fixture.rootfs)
+        .arg("true")
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(125), "{output:?}");
+    let text = stderr(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("needs root") && text.contains("sudo"), "{text}");
+    assert!(!fixture.state_root().exists());
+    MountTable::read().assert_same_as(&mounts);
+}
+
+#[test]
+fn the_rootfs_is_the_containers_and_its_own_proc_is_mounted() {
+    if !require_root("mini-docker: rootfs and /proc") {
+        return;
+    }
+    let fixture = Fixture::new();
+    let output = fixture.run(&[], "cat /etc/os-release | head -1; ls /proc | grep -c '^[0-9]'");
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "NAME=\"mini-docker busybox\"");
+    // Our own PID namespace and /proc: the shell, and the pipeline it runs.
+    let pids: usize = lines[1].parse().unwrap();
+    assert!(pids <= 4, "{text}");
+}
+
