@@ -1,4 +1,6 @@
 //! The command line without root: help texts (snapshots) and flag errors.
+// In a test, a failed unwrap is a failed test with its reason: exactly what we want.
+#![allow(clippy::unwrap_used)]
 
 use assert_cmd::Command;
 
@@ -39,7 +41,10 @@ fn bad_flags_are_engine_errors() {
 
     let (code, text) = output_of(&["run", "--pid", "container:web", "true"]);
     assert_eq!(code, 125, "{text}");
-    assert!(text.contains("invalid value 'container:web' for '--pid <MODE>'"), "{text}");
+    assert!(
+        text.contains("invalid value 'container:web' for '--pid <MODE>'"),
+        "{text}"
+    );
 
     let (code, text) = output_of(&["run"]);
     assert_eq!(code, 125, "{text}");

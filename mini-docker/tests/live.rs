@@ -1,5 +1,7 @@
 //! `mini-docker run` live (root): isolation, flags, exit codes, records, and leaving nothing
 //! behind when something fails.
+// In a test, a failed unwrap is a failed test with its reason: exactly what we want.
+#![allow(clippy::unwrap_used)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -67,7 +69,10 @@ fn it_runs_isolated_and_returns_the_exit_code() {
         return;
     }
     let fixture = Fixture::new();
-    let output = fixture.run(&[], "echo $$ $(hostname) $HOSTNAME; ls /sys/class/net; exit 7");
+    let output = fixture.run(
+        &[],
+        "echo $$ $(hostname) $HOSTNAME; ls /sys/class/net; exit 7",
+    );
     assert_eq!(output.status.code(), Some(7), "{output:?}");
     let text = stdout(&output);
     let fields: Vec<&str> = text.split_whitespace().collect();
@@ -91,8 +96,21 @@ fn flags_hostname_env_workdir_and_pid_host() {
         .arg("run")
         .arg("--rootfs")
         .arg(&fixture.rootfs)
-        .args(["-h", "web", "-e", "A=1", "-e", "MINI_DOCKER_TEST_FROM_HOST", "-w", "/srv/app"])
-        .args(["/bin/sh", "-c", "echo $(hostname) $A $MINI_DOCKER_TEST_FROM_HOST $(pwd) $HOME"])
+        .args([
+            "-h",
+            "web",
+            "-e",
+            "A=1",
+            "-e",
+            "MINI_DOCKER_TEST_FROM_HOST",
+            "-w",
+            "/srv/app",
+        ])
+        .args([
+            "/bin/sh",
+            "-c",
+            "echo $(hostname) $A $MINI_DOCKER_TEST_FROM_HOST $(pwd) $HOME",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
@@ -208,7 +226,10 @@ fn without_root_it_refuses_in_one_line_and_touches_nothing() {
     assert_eq!(output.status.code(), Some(125), "{output:?}");
     let text = stderr(&output);
     assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(text.contains("needs root") && text.contains("sudo"), "{text}");
+    assert!(
+        text.contains("needs root") && text.contains("sudo"),
+        "{text}"
+    );
     assert!(!fixture.state_root().exists());
     MountTable::read().assert_same_as(&mounts);
 }
@@ -219,7 +240,10 @@ fn the_rootfs_is_the_containers_and_its_own_proc_is_mounted() {
         return;
     }
     let fixture = Fixture::new();
-    let output = fixture.run(&[], "cat /etc/os-release | head -1; ls /proc | grep -c '^[0-9]'");
+    let output = fixture.run(
+        &[],
+        "cat /etc/os-release | head -1; ls /proc | grep -c '^[0-9]'",
+    );
     assert!(output.status.success(), "{output:?}");
     let text = stdout(&output);
     let lines: Vec<&str> = text.lines().collect();
@@ -228,4 +252,3 @@ fn the_rootfs_is_the_containers_and_its_own_proc_is_mounted() {
     let pids: usize = lines[1].parse().unwrap();
     assert!(pids <= 4, "{text}");
 }
-

@@ -1,0 +1,148 @@
+//! End-to-end scenarios against the `mini-docker` binary, taken from the seed articles.
+//!
+//! This library holds what the scenarios share: finding the binary, a per-test state root
+//! and rootfs, and a background container that is killed if the test fails half-way.
+//! The scenarios themselves are in `tests/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chapter03::busybox::{build_rootfs, find_host_busybox};
+use testkit::TempRoot;
+
+/// The `mini-docker` binary of this workspace's target directory (`cargo test --workspace`
+/// builds it; so does `cargo build -p mini-docker`).
+pub fn mini_docker_binary() -> PathBuf {
+    // Test binaries live in target/<profile>/deps; the CLI one level up.
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in target/<profile>/deps");
+    let binary = profile_dir.join("mini-docker");
+    assert!(
+        binary.is_file(),
+        "{} is missing: run `cargo build -p mini-docker` (cargo xtask test does)",
+        binary.display()
+    );
+    binary
+}
+
+/// A state root and a busybox rootfs of the test's own.
+pub struct Workspace {
+    pub dir: TempRoot,
+    pub rootfs: PathBuf,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        let dir = TempRoot::new();
+        let busybox = find_host_busybox().expect("busybox-static is installed (cargo xtask setup)");
+        let rootfs = build_rootfs(&dir.join("rootfs"), &busybox)
+            .expect("a busybox rootfs can be built")
+            .path;
+        Workspace { dir, rootfs }
+    }
+
+    pub fn state_root(&self) -> PathBuf {
+        self.dir.join("state")
+    }
+
+    /// `mini-docker run --rootfs <rootfs> ARGS...` with this workspace's state root.
+    pub fn run_command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(mini_docker_binary());
+        command
+            .env("MINI_DOCKER_ROOT", self.state_root())
+            .arg("run")
+            .arg("--rootfs")
+            .arg(&self.rootfs)
+            .args(args);
+        command
+    }
+
+    /// Starts a container in the background; see [`Background`].
+    pub fn start(&self, args: &[&str]) -> Background {
+        let child = self
+            .run_command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("mini-docker starts");
+        Background {
+            child: Some(child),
+            state_root: self.state_root(),
+        }
+    }
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A `mini-docker run` in the background. Dropping it kills the CLI and its container.
+pub struct Background {
+    child: Option<Child>,
+    state_root: PathBuf,
+}
+
+impl Background {
+    /// The pid of the CLI process.
+    pub fn cli_pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Waits until the container's `state.json` says it runs, and returns its host pid.
+    pub fn container_pid(&self, timeout: Duration) -> i32 {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(pid) = self.running_pid() {
+                return pid;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the container did not start within {timeout:?}");
+    }
+
+    fn running_pid(&self) -> Option<i32> {
+        let containers = std::fs::read_dir(self.state_root.join("containers")).ok()?;
+        for entry in containers.flatten() {
+            let text = std::fs::read_to_string(entry.path().join("state.json")).ok()?;
+            let state: serde_json::Value = serde_json::from_str(&text).ok()?;
+            if state["Running"] == true {
+                return state["Pid"].as_i64().map(|pid| pid as i32);
+            }
+        }
+        None
+    }
+
+    /// Waits for the CLI to exit; returns its exit code and output.
+    pub fn finish(mut self) -> (i32, String, String) {
+        let child = self.child.take().expect("finish is called once");
+        let output = child
+            .wait_with_output()
+            .expect("mini-docker can be waited for");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            if let Some(pid) = self.running_pid() {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

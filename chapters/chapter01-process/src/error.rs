@@ -70,7 +70,11 @@ impl fmt::Display for ContainerError {
                 Ok(())
             }
             ContainerError::Setup { step, errno } => {
-                write!(f, "container setup failed at \"{step}\": {}", ErrnoText(*errno))
+                write!(
+                    f,
+                    "container setup failed at \"{step}\": {}",
+                    ErrnoText(*errno)
+                )
             }
             ContainerError::CommandNotFound { program } if program.contains('/') => {
                 write!(f, "exec: \"{program}\": no such file or directory")

@@ -165,7 +165,11 @@ impl PreparedExec {
             // SAFETY: `path`, `argv_ptrs` and `envp_ptrs` are valid NUL-terminated strings
             // and NULL-terminated arrays owned by `self`, which outlives this call.
             unsafe {
-                libc::execve(path.as_ptr(), self.argv_ptrs.as_ptr(), self.envp_ptrs.as_ptr());
+                libc::execve(
+                    path.as_ptr(),
+                    self.argv_ptrs.as_ptr(),
+                    self.envp_ptrs.as_ptr(),
+                );
             }
             match Errno::last() {
                 // Not here (or a path component is not a directory): try the next one.

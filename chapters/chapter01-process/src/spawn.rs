@@ -56,7 +56,10 @@ impl PreparedChild {
             Err(errno) => {
                 let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
                 let _ = Child::new(pid).wait();
-                return Err(ContainerError::system("read the child's report pipe", errno));
+                return Err(ContainerError::system(
+                    "read the child's report pipe",
+                    errno,
+                ));
             }
         };
         let Some(failure) = failure else {

@@ -1,5 +1,7 @@
 //! The chapter 1 demo, run for real: exit statuses, signals, 126 and 127.
 //! None of this needs root: any user may fork and exec.
+// In a test, a failed unwrap is a failed test with its reason: exactly what we want.
+#![allow(clippy::unwrap_used)]
 
 use std::process::Command;
 
@@ -36,7 +38,10 @@ fn a_child_killed_by_sigkill_is_reported_as_such() {
 fn a_missing_command_is_127_and_is_never_started() {
     let output = demo(&["run", "no-such-command-here"]);
     assert_eq!(output.status.code(), Some(127));
-    assert!(stdout(&output).is_empty(), "nothing was started, so nothing to report");
+    assert!(
+        stdout(&output).is_empty(),
+        "nothing was started, so nothing to report"
+    );
     let error = String::from_utf8_lossy(&output.stderr);
     assert_eq!(
         error.trim(),

@@ -131,7 +131,10 @@ pub fn create(isolation: &Isolation, plan: ChildPlan) -> Result<Created, Contain
         )
     }
     .map_err(|errno| {
-        ContainerError::system(format!("clone({})", flag_names(&isolation.namespaces)), errno)
+        ContainerError::system(
+            format!("clone({})", flag_names(&isolation.namespaces)),
+            errno,
+        )
     })?;
     // Our copies of the child's ends: keeping them open would hide the child's end-of-file.
     drop(report_writer);
@@ -177,7 +180,9 @@ impl Created {
         let report = self.report.take();
         match report {
             Some(report) => self.prepared.await_exec(self.pid, report),
-            None => Err(ContainerError::Invalid("container was already started".into())),
+            None => Err(ContainerError::Invalid(
+                "container was already started".into(),
+            )),
         }
     }
     // ANCHOR_END: start

@@ -41,7 +41,11 @@ impl IdMap {
     /// Which host id stands for `inside`, if it is in the range.
     pub fn to_host(&self, inside: u32) -> Option<u32> {
         let offset = inside.checked_sub(self.inside)?;
-        (offset < self.count).then(|| self.outside + offset)
+        if offset < self.count {
+            self.outside.checked_add(offset)
+        } else {
+            None
+        }
     }
 
     // ANCHOR: write_maps

@@ -55,7 +55,10 @@ fn parse_run(args: &[String]) -> Result<(Isolation, Vec<String>), String> {
     Ok((isolation, Vec::new()))
 }
 
-fn value<'a>(rest: &mut impl Iterator<Item = &'a String>, flag: &str) -> Result<&'a String, String> {
+fn value<'a>(
+    rest: &mut impl Iterator<Item = &'a String>,
+    flag: &str,
+) -> Result<&'a String, String> {
     rest.next().ok_or_else(|| format!("{flag} needs a value"))
 }
 
@@ -68,14 +71,17 @@ fn run(mut isolation: Isolation, mut command: Vec<String>) -> i32 {
         command = vec![self_exe(), "inside".into()];
     }
     let env = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
-    let result = ExecPlan::new(command, env)
-        .and_then(|exec| create(&isolation, ChildPlan::new(exec)));
+    let result =
+        ExecPlan::new(command, env).and_then(|exec| create(&isolation, ChildPlan::new(exec)));
     let created = match result {
         Ok(created) => created,
         Err(error) => return fail(&error),
     };
     let pid = created.pid();
-    println!("host:   cloned pid {pid} into new namespaces: {}", isolation.namespaces);
+    println!(
+        "host:   cloned pid {pid} into new namespaces: {}",
+        isolation.namespaces
+    );
     // The namespaces exist from the moment clone returns; the child waits at the gate.
     let container_ns = namespace_inodes(&pid.to_string()).unwrap_or_default();
     let child = match created.start() {
@@ -110,7 +116,10 @@ fn print_namespace_table(host: &[NamespaceInode], container: &[NamespaceInode]) 
             Some(c) => (c.inode.to_string(), "new"),
             None => ("-".to_owned(), "?"),
         };
-        println!("{:<18} {:>12} {:>12}  {verdict}", entry.name, entry.inode, inode);
+        println!(
+            "{:<18} {:>12} {:>12}  {verdict}",
+            entry.name, entry.inode, inode
+        );
     }
 }
 
@@ -148,4 +157,3 @@ fn fail(error: &ContainerError) -> i32 {
     eprintln!("chapter02: {error}");
     error.exit_code()
 }
-

@@ -1,9 +1,9 @@
 //! What the child does inside its new namespaces, before anything else.
 
 use std::ffi::{CString, OsStr};
-use std::os::unix::ffi::OsStrExt;
 use std::fmt;
 use std::os::fd::RawFd;
+use std::os::unix::ffi::OsStrExt;
 
 use chapter01::ChildStep;
 use nix::errno::Errno;

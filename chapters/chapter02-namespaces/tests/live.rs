@@ -1,4 +1,6 @@
 //! The chapter 2 demo, live (root): one process, two views.
+// In a test, a failed unwrap is a failed test with its reason: exactly what we want.
+#![allow(clippy::unwrap_used)]
 
 use std::process::{Command, Output};
 
@@ -70,7 +72,11 @@ fn namespace_inodes_differ_exactly_for_the_new_namespaces() {
     assert!(output.status.success(), "{output:?}");
     for (name, host, container) in table(&text(&output)) {
         let new = matches!(name.as_str(), "uts" | "pid" | "pid_for_children" | "net");
-        assert_eq!(host != container, new, "{name}: host {host}, container {container}");
+        assert_eq!(
+            host != container,
+            new,
+            "{name}: host {host}, container {container}"
+        );
     }
 }
 

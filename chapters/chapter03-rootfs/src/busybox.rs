@@ -19,7 +19,9 @@ pub fn find_host_busybox() -> Result<PathBuf, String> {
     let mut found_dynamic = None;
     for candidate in HOST_BUSYBOX_CANDIDATES {
         let path = Path::new(candidate);
-        let Ok(bytes) = std::fs::read(path) else { continue };
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
         match is_static_elf(&bytes) {
             Some(true) => return Ok(path.to_path_buf()),
             _ => found_dynamic = Some(path.to_path_buf()),
@@ -155,8 +157,14 @@ const ETC_FILES: [(&str, &str); 4] = [
         "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
     ),
     ("etc/group", "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n"),
-    ("etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"),
-    ("etc/os-release", "NAME=\"mini-docker busybox\"\nID=busybox\n"),
+    (
+        "etc/hosts",
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+    ),
+    (
+        "etc/os-release",
+        "NAME=\"mini-docker busybox\"\nID=busybox\n",
+    ),
 ];
 
 /// A new, uniquely named, empty directory inside `parent`.

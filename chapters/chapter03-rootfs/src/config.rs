@@ -204,7 +204,11 @@ impl ContainerPlan {
 /// Prints the plan as the child will run it, from the gate to exec.
 impl fmt::Display for ContainerPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "clone into new namespaces: {}", self.isolation.namespaces)?;
+        writeln!(
+            f,
+            "clone into new namespaces: {}",
+            self.isolation.namespaces
+        )?;
         // A gate with no descriptors: only its description is printed.
         let display_gate = WaitForGate {
             read_end: -1,

@@ -76,6 +76,8 @@ impl CgroupMode {
 impl HostFacts {
     /// Reads the facts from the running host.
     pub fn gather() -> Self {
+        // f_type is an i64 on x86_64 but narrower on other targets, hence the cast.
+        #[allow(clippy::unnecessary_cast)]
         let statfs_magic = |path: &str| {
             nix::sys::statfs::statfs(path)
                 .ok()
@@ -142,7 +144,10 @@ fn check_root(facts: &HostFacts) -> Check {
         problem(
             "root",
             Verdict::Fail,
-            format!("running as uid {}: namespaces, mounts and cgroups need root", facts.euid),
+            format!(
+                "running as uid {}: namespaces, mounts and cgroups need root",
+                facts.euid
+            ),
             "run mini-docker with sudo (or as root)",
         )
     }

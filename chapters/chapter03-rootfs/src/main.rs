@@ -23,21 +23,24 @@ user), the hostname `box`, its own /proc, a read-only /sys and a minimal /dev.";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let code = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["rootfs", dir] => rootfs(PathBuf::from(dir)),
         ["plan", rootfs, command @ ..] if !command.is_empty() => plan(config(rootfs, command)),
-        ["run", "--ns", list, rootfs, command @ ..] if !command.is_empty() => {
-            match list.parse() {
-                Ok(namespaces) => run(ContainerConfig {
-                    namespaces,
-                    ..config(rootfs, command)
-                }),
-                Err(message) => {
-                    eprintln!("chapter03: {message}");
-                    125
-                }
+        ["run", "--ns", list, rootfs, command @ ..] if !command.is_empty() => match list.parse() {
+            Ok(namespaces) => run(ContainerConfig {
+                namespaces,
+                ..config(rootfs, command)
+            }),
+            Err(message) => {
+                eprintln!("chapter03: {message}");
+                125
             }
-        }
+        },
         ["run", rootfs, command @ ..] if !command.is_empty() => run(config(rootfs, command)),
         ["--help" | "-h"] => {
             println!("{USAGE}");
@@ -62,7 +65,11 @@ fn rootfs(dir: PathBuf) -> i32 {
     });
     match built {
         Ok(built) => {
-            println!("built {} with {} busybox applets", built.path.display(), built.applets);
+            println!(
+                "built {} with {} busybox applets",
+                built.path.display(),
+                built.applets
+            );
             0
         }
         Err(message) => {

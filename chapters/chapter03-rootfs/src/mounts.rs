@@ -71,7 +71,13 @@ impl RootfsPlan {
             //    (EINVAL) to move a mount whose parent is shared.
             MountStep::MakePrivate,
             // 2. pivot_root needs the new root to be a mount point: bind it onto itself.
-            mount(rootfs, rootfs, None, MsFlags::MS_BIND | MsFlags::MS_REC, None),
+            mount(
+                rootfs,
+                rootfs,
+                None,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None,
+            ),
             // 3. /proc shows the PID namespace of whoever mounts it: ours.
             mkdir(&at("/proc"), 0o555),
             mount_fs("proc", &at("/proc"), PROC_FLAGS, None),
@@ -122,7 +128,13 @@ impl RootfsPlan {
             ),
             // 7. POSIX shared memory lives on a tmpfs at /dev/shm.
             mkdir(&at("/dev/shm"), 0o1777),
-            mount_fs_named("shm", "tmpfs", &at("/dev/shm"), PROC_FLAGS, Some("mode=1777,size=65536k")),
+            mount_fs_named(
+                "shm",
+                "tmpfs",
+                &at("/dev/shm"),
+                PROC_FLAGS,
+                Some("mode=1777,size=65536k"),
+            ),
         ]);
         if namespaces.contains(Namespace::Ipc) {
             // 8. POSIX message queues of the container's own IPC namespace.
@@ -276,7 +288,11 @@ impl fmt::Display for MountStep {
             } => {
                 f.write_str("mount")?;
                 if flags.contains(MsFlags::MS_BIND) {
-                    let bind = if flags.contains(MsFlags::MS_REC) { "--rbind" } else { "--bind" };
+                    let bind = if flags.contains(MsFlags::MS_REC) {
+                        "--rbind"
+                    } else {
+                        "--bind"
+                    };
                     write!(f, " {bind}")?;
                 }
                 if let Some(fstype) = fstype {

@@ -184,7 +184,10 @@ mod tests {
         for _ in 0..100 {
             let id = ContainerId::generate().unwrap();
             assert_eq!(id.as_str().len(), 64);
-            assert!(id.as_str().bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+            assert!(id
+                .as_str()
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
             assert!(!id.short().bytes().all(|b| b.is_ascii_digit()));
         }
     }

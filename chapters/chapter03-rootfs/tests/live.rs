@@ -1,4 +1,6 @@
 //! The chapter 3 demo, live (root): a container in its own root filesystem.
+// In a test, a failed unwrap is a failed test with its reason: exactly what we want.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -65,7 +67,15 @@ fn slash_is_the_rootfs_and_the_old_root_is_gone() {
     // Only the container's own mounts: no path of the host's is reachable any more.
     assert_eq!(
         mount_points,
-        ["/", "/dev", "/dev/mqueue", "/dev/pts", "/dev/shm", "/proc", "/sys"],
+        [
+            "/",
+            "/dev",
+            "/dev/mqueue",
+            "/dev/pts",
+            "/dev/shm",
+            "/proc",
+            "/sys"
+        ],
         "{text}"
     );
 }
@@ -82,8 +92,14 @@ fn sys_is_read_only_and_proc_is_nosuid_noexec_nodev() {
         "grep -E ' /(sys|proc) ' /proc/mounts; echo x > /sys/kernel/uevent_helper && echo WROTE",
     );
     let text = stdout(&output);
-    assert!(text.contains("sysfs /sys sysfs ro,nosuid,nodev,noexec"), "{text}");
-    assert!(text.contains("proc /proc proc rw,nosuid,nodev,noexec"), "{text}");
+    assert!(
+        text.contains("sysfs /sys sysfs ro,nosuid,nodev,noexec"),
+        "{text}"
+    );
+    assert!(
+        text.contains("proc /proc proc rw,nosuid,nodev,noexec"),
+        "{text}"
+    );
     assert!(!text.contains("WROTE"), "{text}");
 }
 
@@ -94,10 +110,17 @@ fn dev_has_only_the_safe_devices() {
     }
     let root = TempRoot::new();
     let rootfs = busybox_rootfs(&root);
-    let output = run_in(&rootfs, "ls /dev; head -c 4 /dev/zero | wc -c; echo hi > /dev/null");
+    let output = run_in(
+        &rootfs,
+        "ls /dev; head -c 4 /dev/zero | wc -c; echo hi > /dev/null",
+    );
     assert!(output.status.success(), "{output:?}");
     let text = stdout(&output);
-    let entries: Vec<&str> = text.lines().skip(1).take_while(|l| !l.trim().starts_with('4')).collect();
+    let entries: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().starts_with('4'))
+        .collect();
     assert_eq!(
         entries,
         [
@@ -175,7 +198,11 @@ fn book_transcript() {
     session.replace(rootfs.display().to_string(), shown);
     // The line for `/` names the host's disk and its options; they differ between machines.
     let output = run_in(&rootfs, "mount | grep ' on / '");
-    let root_line = stdout(&output).lines().nth(1).unwrap_or_default().to_owned();
+    let root_line = stdout(&output)
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
     session.replace(root_line, "<host disk> on / type <fs> (<options>)");
     session.record(
         &format!("sudo cargo run -p chapter03 -- run {shown} /bin/sh -c 'ps; ls /; mount'"),

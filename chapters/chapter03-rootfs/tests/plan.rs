@@ -1,4 +1,6 @@
 //! Snapshots of chapter 3's pure parts: the container plan and doctor's verdicts.
+// In a test, a failed unwrap is a failed test with its reason: exactly what we want.
+#![allow(clippy::unwrap_used)]
 
 use chapter03::chapter02::{Namespace, NamespaceSet};
 use chapter03::doctor::{diagnose, HostFacts, Report};
@@ -61,9 +63,15 @@ fn bad_rootfs_paths_are_refused_before_anything_happens() {
     std::os::unix::fs::symlink("/etc", root.join("linked/proc")).unwrap();
     let cases = [
         ("/no/such/rootfs".to_owned(), "does not exist"),
-        (root.join("file").display().to_string(), "is not a directory"),
+        (
+            root.join("file").display().to_string(),
+            "is not a directory",
+        ),
         ("/".to_owned(), "host's own root"),
-        (root.join("linked").display().to_string(), "/proc is a symlink"),
+        (
+            root.join("linked").display().to_string(),
+            "/proc is a symlink",
+        ),
     ];
     for (rootfs, expected) in cases {
         let config = ContainerConfig::new(&rootfs, vec!["true".into()], "web");
@@ -94,8 +102,7 @@ fn doctor_on_made_up_hosts() {
     hybrid_user.euid = 1000;
     hybrid_user.cgroup_root_magic = Some(0x0102_1994);
     hybrid_user.cgroup_unified_magic = Some(0x6367_7270);
-    hybrid_user.root_mountinfo =
-        Some("22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw".into());
+    hybrid_user.root_mountinfo = Some("22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw".into());
 
     let mut broken = healthy_host();
     broken.kernel_release = "4.19.0".into();

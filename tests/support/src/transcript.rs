@@ -58,7 +58,9 @@ impl Session {
         let replaced = self
             .replacements
             .iter()
-            .fold(raw.to_owned(), |text, (actual, shown)| text.replace(actual, shown));
+            .fold(raw.to_owned(), |text, (actual, shown)| {
+                text.replace(actual, shown)
+            });
         crate::normalize(&replaced)
     }
 

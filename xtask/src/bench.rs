@@ -1,0 +1,161 @@
+//! `bench`: how long does `mini-docker run` take to start a container and end it?
+//!
+//! hyperfine times three commands that all run `true` in new namespaces:
+//! - `mini-docker run --rm --rootfs <busybox> true` — ours, with a rootfs, /proc, /sys, /dev;
+//! - `runc run` of an OCI bundle of the same rootfs — the reference runtime doing the same;
+//! - `unshare -fpmiun --mount-proc true` — namespaces only, the floor.
+//!
+//! The markdown table goes into the book's performance appendix.
+
+use std::path::{Path, PathBuf};
+
+use chapter03::busybox::{build_rootfs, find_host_busybox};
+
+use crate::shell::{as_root, capture, cargo, have, run, workspace_root};
+
+const START: &str = "<!-- bench:start -->";
+const END: &str = "<!-- bench:end -->";
+
+pub fn bench() -> Result<(), String> {
+    for tool in ["hyperfine", "runc", "unshare"] {
+        if !have(tool) {
+            return Err(format!("{tool} is missing: run cargo xtask setup"));
+        }
+    }
+    run(cargo().args(["build", "--release", "-p", "mini-docker"]))?;
+    let dir = std::env::temp_dir().join(format!("mini-docker-bench-{}", std::process::id()));
+    let result = bench_in(&dir);
+    // Remove the scratch directory whatever happened (it holds root-owned state).
+    let _ = run(as_root("rm").args(["-rf", "--one-file-system"]).arg(&dir));
+    result
+}
+
+fn bench_in(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let busybox = find_host_busybox()?;
+    let rootfs = build_rootfs(&dir.join("rootfs"), &busybox)
+        .map_err(|e| format!("cannot build the rootfs: {e}"))?
+        .path;
+    let bundle = make_runc_bundle(dir, &rootfs)?;
+    let mini_docker = workspace_root().join("target/release/mini-docker");
+    let json = dir.join("bench.json");
+    let markdown = dir.join("bench.md");
+    let commands = [
+        (
+            "mini-docker",
+            format!(
+                "{} --root {} run --rm --rootfs {} true",
+                mini_docker.display(),
+                dir.join("state").display(),
+                rootfs.display()
+            ),
+        ),
+        (
+            "runc",
+            format!(
+                "runc --root {} run --bundle {} bench-true",
+                dir.join("runc-state").display(),
+                bundle.display()
+            ),
+        ),
+        ("unshare", "unshare -fpmiun --mount-proc true".to_owned()),
+    ];
+    let mut hyperfine = as_root("hyperfine");
+    hyperfine.args(["--warmup", "10", "--runs", "100", "-N", "--export-json"]);
+    hyperfine.arg(&json).arg("--export-markdown").arg(&markdown);
+    for (name, command) in &commands {
+        hyperfine.args(["-n", name, command]);
+    }
+    run(&mut hyperfine)?;
+
+    let means = read_means(&json)?;
+    let mean = |name: &str| means.iter().find(|(n, _)| n == name).map(|(_, m)| *m);
+    let (ours, runc) = (mean("mini-docker"), mean("runc"));
+    let verdict = match (ours, runc) {
+        (Some(ours), Some(runc)) if ours <= runc => format!(
+            "Target met: mini-docker ({:.1} ms) is not slower than runc ({:.1} ms).",
+            ours * 1e3,
+            runc * 1e3
+        ),
+        (Some(ours), Some(runc)) => format!(
+            "Target MISSED: mini-docker ({:.1} ms) is slower than runc ({:.1} ms).",
+            ours * 1e3,
+            runc * 1e3
+        ),
+        _ => "hyperfine reported no means".to_owned(),
+    };
+    let table = std::fs::read_to_string(&markdown).map_err(|e| format!("{e}"))?;
+    write_appendix(&table, &verdict)?;
+    println!("{verdict}");
+    if verdict.starts_with("Target met") {
+        Ok(())
+    } else {
+        Err(verdict)
+    }
+}
+
+/// `runc spec` makes a default `config.json`; we point it at the rootfs and run `true`.
+fn make_runc_bundle(dir: &Path, rootfs: &Path) -> Result<PathBuf, String> {
+    let bundle = dir.join("bundle");
+    std::fs::create_dir_all(&bundle).map_err(|e| format!("{e}"))?;
+    run(std::process::Command::new("runc")
+        .args(["spec", "--bundle"])
+        .arg(&bundle))?;
+    let path = bundle.join("config.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut config: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("runc spec wrote bad JSON: {e}"))?;
+    config["process"]["terminal"] = false.into();
+    config["process"]["args"] = serde_json::json!(["true"]);
+    config["root"]["path"] = rootfs.display().to_string().into();
+    config["root"]["readonly"] = true.into();
+    let text = serde_json::to_string_pretty(&config).map_err(|e| format!("{e}"))?;
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(bundle)
+}
+
+fn read_means(json: &Path) -> Result<Vec<(String, f64)>, String> {
+    let text = std::fs::read_to_string(json).map_err(|e| format!("{}: {e}", json.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("hyperfine JSON: {e}"))?;
+    Ok(value["results"]
+        .as_array()
+        .map(|results| {
+            results
+                .iter()
+                .filter_map(|r| Some((r["command"].as_str()?.to_owned(), r["mean"].as_f64()?)))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Replaces what is between the markers in the appendix with the new table.
+fn write_appendix(table: &str, verdict: &str) -> Result<(), String> {
+    let path = workspace_root().join("book/src/appendix-performance.md");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (before, rest) = text
+        .split_once(START)
+        .ok_or_else(|| format!("{} has no {START} marker", path.display()))?;
+    let (_, after) = rest
+        .split_once(END)
+        .ok_or_else(|| format!("{} has no {END} marker", path.display()))?;
+    let machine = format!(
+        "Measured on Linux {}, {} CPUs, with hyperfine {} and {} (100 runs after 10 warm-ups).",
+        capture("uname", &["-r"]).unwrap_or_default().trim(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        capture("hyperfine", &["--version"])
+            .unwrap_or_default()
+            .trim()
+            .trim_start_matches("hyperfine "),
+        capture("runc", &["--version"])
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or("runc")
+    );
+    let new = format!(
+        "{before}{START}\n{machine}\n\n{}\n{verdict}\n{END}{after}",
+        table.trim()
+    );
+    std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))
+}
