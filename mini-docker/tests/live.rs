@@ -252,3 +252,28 @@ fn the_rootfs_is_the_containers_and_its_own_proc_is_mounted() {
     let pids: usize = lines[1].parse().unwrap();
     assert!(pids <= 4, "{text}");
 }
+
+#[test]
+fn a_working_directory_through_a_leaked_descriptor_is_refused() {
+    if !require_root("mini-docker: CVE-2024-21626 working directory") {
+        return;
+    }
+    let fixture = Fixture::new();
+    // The shell opens the host's / as fd 7 (no close-on-exec) and execs mini-docker, which
+    // the container then inherits until exec: /proc/self/fd/7 leads out of its root.
+    let output = Command::new("/bin/sh")
+        .env("MINI_DOCKER_ROOT", fixture.state_root())
+        .args(["-c", "exec 7< /; exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_mini-docker"))
+        .arg("run")
+        .arg("--rootfs")
+        .arg(&fixture.rootfs)
+        .args(["-w", "/proc/self/fd/7", "/bin/ls"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(125), "{output:?}");
+    let text = stderr(&output);
+    assert!(text.contains("outside the root"), "{text}");
+    assert!(stdout(&output).is_empty(), "the command must not run");
+    assert!(fixture.records().is_empty());
+}

@@ -4,8 +4,9 @@
 //! and rootfs, and a background container that is killed if the test fails half-way.
 //! The scenarios themselves are in `tests/`.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chapter03::busybox::{build_rootfs, find_host_busybox};
@@ -63,14 +64,16 @@ impl Workspace {
 
     /// Starts a container in the background; see [`Background`].
     pub fn start(&self, args: &[&str]) -> Background {
-        let child = self
+        let mut child = self
             .run_command(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("mini-docker starts");
+        let stdout = child.stdout.take().map(BufReader::new);
         Background {
             child: Some(child),
+            stdout,
             state_root: self.state_root(),
         }
     }
@@ -85,6 +88,7 @@ impl Default for Workspace {
 /// A `mini-docker run` in the background. Dropping it kills the CLI and its container.
 pub struct Background {
     child: Option<Child>,
+    stdout: Option<BufReader<ChildStdout>>,
     state_root: PathBuf,
 }
 
@@ -118,17 +122,40 @@ impl Background {
         None
     }
 
-    /// Waits for the CLI to exit; returns its exit code and output.
-    pub fn finish(mut self) -> (i32, String, String) {
-        let child = self.child.take().expect("finish is called once");
-        let output = child
-            .wait_with_output()
-            .expect("mini-docker can be waited for");
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+    /// The next line the container prints (blocks until it does, or its output ends).
+    pub fn read_line(&mut self) -> String {
+        let mut line = String::new();
+        if let Some(stdout) = &mut self.stdout {
+            let _ = stdout.read_line(&mut line);
+        }
+        line
+    }
+
+    /// Waits (at most `timeout`) for the CLI to exit; returns its exit code, the rest of its
+    /// stdout, and its stderr. Panics on timeout (the container is killed on drop).
+    pub fn finish(mut self, timeout: Duration) -> (i32, String, String) {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            let child = self.child.as_mut().expect("finish is called once");
+            if let Some(status) = child.try_wait().expect("mini-docker can be waited for") {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "mini-docker did not exit within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut stdout = String::new();
+        if let Some(reader) = &mut self.stdout {
+            let _ = reader.read_to_string(&mut stdout);
+        }
+        let mut stderr = String::new();
+        if let Some(pipe) = self.child.as_mut().and_then(|child| child.stderr.as_mut()) {
+            let _ = pipe.read_to_string(&mut stderr);
+        }
+        self.child = None;
+        (status.code().unwrap_or(-1), stdout, stderr)
     }
 }
 

@@ -14,14 +14,17 @@ fn pid_1_inside_is_an_ordinary_process_on_the_host() {
         return;
     }
     let workspace = Workspace::new();
-    let container = workspace.start(&[
+    // The trap comes first: PID 1 ignores a SIGTERM it has no handler for, so the test waits
+    // for the line printed after the trap is set before it sends one.
+    let mut container = workspace.start(&[
         "-h",
         "django",
         "/bin/sh",
         "-c",
-        "echo inside: pid $$; trap 'exit 0' TERM; while true; do sleep 0.05; done",
+        "trap 'exit 0' TERM; echo inside: pid $$; while true; do sleep 0.05; done",
     ]);
-    let host_pid = container.container_pid(Duration::from_secs(10));
+    let host_pid = container.container_pid(Duration::from_secs(30));
+    assert_eq!(container.read_line(), "inside: pid 1\n");
     assert!(host_pid > 1);
 
     // The kernel keeps both numbers: NSpid lists the pid in every namespace it is in,
@@ -48,9 +51,8 @@ fn pid_1_inside_is_an_ordinary_process_on_the_host() {
         nix::sys::signal::Signal::SIGTERM,
     )
     .unwrap();
-    let (code, stdout, stderr) = container.finish();
+    let (code, stdout, stderr) = container.finish(Duration::from_secs(30));
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert_eq!(stdout, "inside: pid 1\n");
 }
 
 #[test]
@@ -60,13 +62,13 @@ fn a_container_killed_from_the_host_reports_137() {
     }
     let workspace = Workspace::new();
     let container = workspace.start(&["/bin/sh", "-c", "while true; do sleep 1; done"]);
-    let host_pid = container.container_pid(Duration::from_secs(10));
+    let host_pid = container.container_pid(Duration::from_secs(30));
     // PID 1 ignores signals it has no handler for — except SIGKILL from outside.
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(host_pid),
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
-    let (code, _, stderr) = container.finish();
+    let (code, _, stderr) = container.finish(Duration::from_secs(30));
     assert_eq!(code, 137, "{stderr}");
 }

@@ -68,6 +68,9 @@ fn check_links(build: &Path) -> Result<Vec<String>, String> {
             let path_part = path_part.split('?').next().unwrap_or_default();
             let target = if path_part.is_empty() {
                 page.clone()
+            } else if let Some(from_root) = path_part.strip_prefix('/') {
+                // Site-absolute (mdBook's 404 page has `<base href="/">`): the book's root.
+                build.join(from_root)
             } else {
                 page.parent().unwrap_or(build).join(path_part)
             };

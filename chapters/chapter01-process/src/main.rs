@@ -14,6 +14,7 @@ The exit code is the child's, or 128+N if signal N killed it; 126 if COMMAND can
 run, 127 if it does not exist, 125 if starting it failed.";
 
 fn main() {
+    chapter01::steps::default_sigpipe();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match args.split_first() {
         Some((verb, rest)) if verb == "run" && !rest.is_empty() => rest.to_vec(),

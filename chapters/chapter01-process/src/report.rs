@@ -54,6 +54,7 @@ pub struct ReportWriter(OwnedFd);
 /// The parent's end.
 pub struct ReportReader(OwnedFd);
 
+// ANCHOR: report_pipe
 /// Opens a report pipe (both ends close-on-exec).
 pub fn report_pipe() -> Result<(ReportReader, ReportWriter), Errno> {
     let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
@@ -89,6 +90,7 @@ impl ReportReader {
         }
     }
 }
+// ANCHOR_END: report_pipe
 
 #[cfg(test)]
 mod tests {

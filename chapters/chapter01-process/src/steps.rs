@@ -10,6 +10,7 @@ use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal};
 
 use crate::step::ChildStep;
 
+// ANCHOR: reset_signals
 /// Restores default signal handling: empty mask, default disposition for every signal.
 ///
 /// Both survive `execve` for ignored signals (signal(7), "Signal disposition"): the Rust
@@ -28,6 +29,7 @@ impl ChildStep for ResetSignals {
         nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)
     }
 }
+// ANCHOR_END: reset_signals
 
 impl fmt::Display for ResetSignals {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -35,6 +37,7 @@ impl fmt::Display for ResetSignals {
     }
 }
 
+// ANCHOR: close_fds
 /// Marks every descriptor from 3 up close-on-exec with `close_range(2)`.
 ///
 /// Marking rather than closing keeps the report pipe usable until exec; exec then closes
@@ -63,6 +66,7 @@ impl ChildStep for CloseInheritedFds {
         Ok(())
     }
 }
+// ANCHOR_END: close_fds
 
 impl fmt::Display for CloseInheritedFds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -84,15 +88,41 @@ impl ChangeDirectory {
 }
 
 impl ChildStep for ChangeDirectory {
+    /// Changes directory, then makes sure the new directory is inside the process's root.
+    ///
+    /// A working directory like `/proc/self/fd/7` leads through a descriptor the child
+    /// inherited — until exec closes it — to wherever that descriptor points, possibly a host
+    /// directory outside the container's root (CVE-2024-21626, "Leaky Vessels"). The kernel
+    /// then cannot name the directory from our root, and `getcwd(3)` fails with `ENOENT`;
+    /// refuse to go on, as runc does since that CVE.
     fn run(&self) -> Result<(), Errno> {
-        nix::unistd::chdir(self.path.as_c_str())
+        nix::unistd::chdir(self.path.as_c_str())?;
+        let mut buffer = [0u8; 4096];
+        // SAFETY: getcwd writes at most `buffer.len()` bytes into our stack buffer.
+        let name = unsafe { libc::getcwd(buffer.as_mut_ptr().cast(), buffer.len()) };
+        if name.is_null() || buffer[0] != b'/' {
+            return Err(Errno::EPERM);
+        }
+        Ok(())
     }
 }
 
 impl fmt::Display for ChangeDirectory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "change directory to {}", self.path.to_string_lossy())
+        write!(
+            f,
+            "change directory to {} (refusing a directory outside the root)",
+            self.path.to_string_lossy()
+        )
     }
+}
+
+/// Gives a command-line program the default `SIGPIPE` behaviour: die quietly when the
+/// reader of its output goes away (`demo | head`). Rust programs start with `SIGPIPE`
+/// ignored, so `println!` would panic on `EPIPE` instead.
+pub fn default_sigpipe() {
+    // SAFETY: installing SIG_DFL runs no code of ours in a handler.
+    let _ = unsafe { nix::sys::signal::signal(Signal::SIGPIPE, SigHandler::SigDfl) };
 }
 
 /// A path as a C string. Paths from the OS cannot contain NUL; a NUL typed by a user is

@@ -6,6 +6,8 @@
 //! cargo run -p chapter02 -- run --ns all              # adds a user namespace
 //! ```
 
+use std::io::Write;
+
 use chapter01::{ChildPlan, ContainerError, ExecPlan};
 use chapter02::inspect::{namespace_inodes, network_interfaces, NamespaceInode};
 use chapter02::steps::interface_is_up;
@@ -19,6 +21,7 @@ LIST is comma-separated from cgroup,ipc,mnt,net,pid,user,uts, or `all`
 (default: every one but user). NAME defaults to `container`.";
 
 fn main() {
+    chapter01::steps::default_sigpipe();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("run") => match parse_run(&args[1..]) {
@@ -125,11 +128,17 @@ fn print_namespace_table(host: &[NamespaceInode], container: &[NamespaceInode]) 
 
 // ANCHOR: inside
 /// What the process sees from inside: its pid, its ids, the hostname, the interfaces.
+///
+/// It writes with `writeln!` and ignores errors instead of `println!`: as PID 1 it does not
+/// get `SIGPIPE` (the kernel spares a namespace's init the signals it has no handler for),
+/// so a closed pipe shows up as an `EPIPE` error, on which `println!` would panic.
 fn inside() -> i32 {
+    let mut out = std::io::stdout().lock();
     let pid = std::process::id();
     let uid = nix::unistd::getuid();
     let hostname = nix::unistd::gethostname().unwrap_or_default();
-    println!(
+    let _ = writeln!(
+        out,
         "inside: pid {pid}, uid {uid}, hostname {:?}",
         hostname.to_string_lossy()
     );
@@ -142,7 +151,7 @@ fn inside() -> i32 {
             Err(_) => name,
         })
         .collect();
-    println!("inside: network interfaces: {}", interfaces.join(", "));
+    let _ = writeln!(out, "inside: network interfaces: {}", interfaces.join(", "));
     0
 }
 // ANCHOR_END: inside

@@ -9,6 +9,7 @@ use chapter01::ChildStep;
 use nix::errno::Errno;
 use nix::unistd::{Gid, Uid};
 
+// ANCHOR: gate
 /// Waits until the host opens the gate (writes one byte), or gives up if the host went away.
 ///
 /// The child inherited both ends of the gate pipe; it closes its copy of the write end first,
@@ -39,6 +40,7 @@ impl ChildStep for WaitForGate {
         Ok(())
     }
 }
+// ANCHOR_END: gate
 
 impl fmt::Display for WaitForGate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -46,6 +48,7 @@ impl fmt::Display for WaitForGate {
     }
 }
 
+// ANCHOR: become_root
 /// Switches to uid 0 and gid 0 of the new user namespace.
 ///
 /// The child was root on the host, which the id map does not cover, so inside it shows up
@@ -68,6 +71,7 @@ impl ChildStep for BecomeRoot {
         nix::unistd::setresuid(root_uid, root_uid, root_uid)
     }
 }
+// ANCHOR_END: become_root
 
 impl fmt::Display for BecomeRoot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

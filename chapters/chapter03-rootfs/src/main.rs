@@ -22,6 +22,7 @@ const USAGE: &str = "usage:
 user), the hostname `box`, its own /proc, a read-only /sys and a minimal /dev.";
 
 fn main() {
+    chapter01::steps::default_sigpipe();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args
         .iter()

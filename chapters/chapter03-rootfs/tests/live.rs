@@ -204,6 +204,8 @@ fn book_transcript() {
         .unwrap_or_default()
         .to_owned();
     session.replace(root_line, "<host disk> on / type <fs> (<options>)");
+    // Kernels built with CONFIG_TMPFS_INODE64 add this option to every tmpfs.
+    session.replace(",inode64)", ")");
     session.record(
         &format!("sudo cargo run -p chapter03 -- run {shown} /bin/sh -c 'ps; ls /; mount'"),
         &run_in(&rootfs, "ps; ls /; mount"),

@@ -123,3 +123,23 @@ fn doctor_on_made_up_hosts() {
     }
     insta::assert_snapshot!(report);
 }
+
+#[test]
+fn book_transcript_of_a_plan() {
+    // Printing a plan needs no root, only a rootfs to check.
+    let root = testkit::TempRoot::new();
+    let busybox = chapter03::busybox::find_host_busybox()
+        .expect("busybox-static is installed (cargo xtask setup)");
+    let rootfs = chapter03::busybox::build_rootfs(&root.join("busybox"), &busybox)
+        .unwrap()
+        .path;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_chapter03"))
+        .args(["plan", rootfs.to_str().unwrap(), "/bin/sh"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let mut session = testkit::Session::new();
+    session.replace(rootfs.display().to_string(), "/home/you/busybox");
+    session.record("cargo run -p chapter03 -- plan ./busybox /bin/sh", &output);
+    session.assert_matches_book("ch03-plan");
+}
