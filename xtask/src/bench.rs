@@ -154,7 +154,7 @@ fn write_appendix(table: &str, verdict: &str) -> Result<(), String> {
             .unwrap_or("runc")
     );
     let new = format!(
-        "{before}{START}\n{machine}\n\n{}\n{verdict}\n{END}{after}",
+        "{before}{START}\n{machine}\n\n{}\n\n{verdict}\n{END}{after}",
         table.trim()
     );
     std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))
