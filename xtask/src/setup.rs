@@ -48,7 +48,7 @@ pub fn setup(with_demo: bool) -> Result<(), String> {
             "--",
             "/bin/sh",
             "-c",
-            "echo \"hello from $(hostname): I am PID $$ and these are all the processes I see:\"; ps",
+            "echo \"hello from $(hostname): I am PID $$, and these are all the processes I see:\"; ps; echo my / holds: $(ls /)",
         ]))?;
         println!("\nsetup done. Next: cargo xtask test (runs every check), or read book/src/ch01-process.md");
     }
