@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a command in a new container, in the foreground
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Check that this host can run containers, with a fix for each problem
     Doctor,
 }
@@ -62,6 +62,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub rm: bool,
 
+    #[command(flatten)]
+    pub resources: ResourceArgs,
+
     /// Print help
     #[arg(long, action = ArgAction::Help)]
     pub help: Option<bool>,
@@ -69,4 +72,64 @@ pub struct RunArgs {
     /// The command to run and its arguments
     #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// The cgroup flags of `docker run` (chapter 4). Sizes take b, k, m, g units (`200m`).
+#[derive(Debug, Args)]
+pub struct ResourceArgs {
+    /// Memory limit
+    #[arg(short = 'm', long, value_name = "BYTES")]
+    pub memory: Option<String>,
+
+    /// Memory + swap limit; -1 for unlimited swap [default: twice --memory]
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+
+    /// Memory soft limit
+    #[arg(long, value_name = "BYTES")]
+    pub memory_reservation: Option<String>,
+
+    /// CPU shares (relative weight) [default: 1024]
+    #[arg(short = 'c', long, value_name = "SHARES")]
+    pub cpu_shares: Option<u64>,
+
+    /// Limit CPU CFS (Completely Fair Scheduler) period, in microseconds
+    #[arg(long, value_name = "US")]
+    pub cpu_period: Option<u64>,
+
+    /// Limit CPU CFS (Completely Fair Scheduler) quota, in microseconds
+    #[arg(long, value_name = "US", allow_negative_numbers = true)]
+    pub cpu_quota: Option<i64>,
+
+    /// Number of CPUs
+    #[arg(long, value_name = "NUMBER")]
+    pub cpus: Option<String>,
+
+    /// CPUs in which to allow execution (0-3, 0,1)
+    #[arg(long, value_name = "LIST")]
+    pub cpuset_cpus: Option<String>,
+
+    /// Tune container pids limit (-1 or 0 for unlimited)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub pids_limit: Option<i64>,
+
+    /// Block IO (relative weight), between 10 and 1000
+    #[arg(long, value_name = "WEIGHT")]
+    pub blkio_weight: Option<u16>,
+
+    /// Limit read rate (bytes per second) from a device
+    #[arg(long, value_name = "PATH:RATE")]
+    pub device_read_bps: Vec<String>,
+
+    /// Limit write rate (bytes per second) to a device
+    #[arg(long, value_name = "PATH:RATE")]
+    pub device_write_bps: Vec<String>,
+
+    /// Limit read rate (IO per second) from a device
+    #[arg(long, value_name = "PATH:RATE")]
+    pub device_read_iops: Vec<String>,
+
+    /// Limit write rate (IO per second) to a device
+    #[arg(long, value_name = "PATH:RATE")]
+    pub device_write_iops: Vec<String>,
 }

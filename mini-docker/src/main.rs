@@ -18,7 +18,7 @@ use crate::cli::{Cli, Command};
 const ENGINE_ERROR: i32 = 125;
 
 fn main() {
-    chapter03::chapter01::steps::default_sigpipe();
+    chapter04::chapter03::chapter01::steps::default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -28,7 +28,7 @@ fn main() {
         }
     };
     let code = match cli.command {
-        Command::Run(args) => commands::run::run(&cli.root, args),
+        Command::Run(args) => commands::run::run(&cli.root, *args),
         Command::Doctor => commands::doctor::doctor(),
     };
     std::process::exit(code);

@@ -6,12 +6,13 @@ use chapter01::report::{report_pipe, ReportReader};
 use chapter01::spawn::PreparedChild;
 use chapter01::{Child, ChildPlan, ChildStep, ContainerError};
 use nix::fcntl::OFlag;
+use nix::sched::CloneFlags;
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
 use crate::idmap::IdMap;
 use crate::namespace::{Namespace, NamespaceSet};
-use crate::steps::{BecomeRoot, LoopbackUp, SetHostname, WaitForGate};
+use crate::steps::{BecomeRoot, LoopbackUp, SetHostname, UnshareCgroupNamespace, WaitForGate};
 
 /// Stack for the cloned child. It runs a few system calls and then execs, so it needs little;
 /// the pages are only touched (and so only really allocated) as far as it goes.
@@ -68,6 +69,9 @@ impl Isolation {
         if self.namespaces.contains(Namespace::User) {
             steps.push(Box::new(BecomeRoot));
         }
+        if self.namespaces.contains(Namespace::Cgroup) {
+            steps.push(Box::new(UnshareCgroupNamespace));
+        }
         if let Some(name) = &self.hostname {
             steps.push(Box::new(SetHostname {
                 name: chapter01::steps::cstring(name.as_ref()),
@@ -79,6 +83,18 @@ impl Isolation {
         steps
     }
     // ANCHOR_END: isolation_steps
+
+    // ANCHOR: clone_flags
+    /// The flags for `clone(2)`: every namespace of the set but the cgroup namespace.
+    ///
+    /// A cgroup namespace takes the cgroup its creator is in *at that moment* as its root.
+    /// The host moves the child into the container's own cgroup only after `clone` (while it
+    /// waits at the gate), so the child makes its cgroup namespace itself, after the gate —
+    /// then `/proc/self/cgroup` inside shows `/`, and the host's tree stays hidden.
+    pub fn clone_flags(&self) -> CloneFlags {
+        self.namespaces.clone_flags() - CloneFlags::CLONE_NEWCGROUP
+    }
+    // ANCHOR_END: clone_flags
 }
 
 /// A child that exists in its new namespaces but waits at the gate; nothing of its command
@@ -118,7 +134,7 @@ pub fn create(isolation: &Isolation, plan: ChildPlan) -> Result<Created, Contain
     let (report, report_writer) =
         report_pipe().map_err(|errno| ContainerError::system("create the report pipe", errno))?;
 
-    let flags = isolation.namespaces.clone_flags();
+    let flags = isolation.clone_flags();
     let mut stack = vec![0u8; CHILD_STACK_SIZE];
     // SAFETY: without CLONE_VM the child gets a copy of our memory, like after fork, and runs
     // only `run_in_child` on its own stack: async-signal-safe calls on data prepared above.
@@ -130,12 +146,7 @@ pub fn create(isolation: &Isolation, plan: ChildPlan) -> Result<Created, Contain
             Some(Signal::SIGCHLD as i32),
         )
     }
-    .map_err(|errno| {
-        ContainerError::system(
-            format!("clone({})", flag_names(&isolation.namespaces)),
-            errno,
-        )
-    })?;
+    .map_err(|errno| ContainerError::system(format!("clone({})", flag_names(flags)), errno))?;
     // Our copies of the child's ends: keeping them open would hide the child's end-of-file.
     drop(report_writer);
     drop(gate_read);
@@ -200,12 +211,11 @@ impl Drop for Created {
     }
 }
 
-fn flag_names(namespaces: &NamespaceSet) -> String {
-    let names: Vec<String> = namespaces
+fn flag_names(flags: CloneFlags) -> String {
+    let names: Vec<String> = flags
         .iter()
-        .map(|ns| format!("{:?}", ns.clone_flag()))
-        .map(|debug| {
-            debug
+        .map(|flag| {
+            format!("{flag:?}")
                 .trim_start_matches("CloneFlags(")
                 .trim_end_matches(')')
                 .to_owned()

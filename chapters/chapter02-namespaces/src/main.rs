@@ -85,12 +85,14 @@ fn run(mut isolation: Isolation, mut command: Vec<String>) -> i32 {
         "host:   cloned pid {pid} into new namespaces: {}",
         isolation.namespaces
     );
-    // The namespaces exist from the moment clone returns; the child waits at the gate.
-    let container_ns = namespace_inodes(&pid.to_string()).unwrap_or_default();
     let child = match created.start() {
         Ok(child) => child,
         Err(error) => return fail(&error),
     };
+    // Read once the command runs: every namespace exists by now, the cgroup one included
+    // (the child makes that one after the gate). A command that has already exited has no
+    // namespaces left to show.
+    let container_ns = namespace_inodes(&pid.to_string()).unwrap_or_default();
     let status = match child.wait() {
         Ok(status) => status,
         Err(error) => return fail(&error),
@@ -117,7 +119,7 @@ fn print_namespace_table(host: &[NamespaceInode], container: &[NamespaceInode]) 
         let (inode, verdict) = match theirs {
             Some(c) if c.inode == entry.inode => (c.inode.to_string(), "same"),
             Some(c) => (c.inode.to_string(), "new"),
-            None => ("-".to_owned(), "?"),
+            None => ("-".to_owned(), "(exited)"),
         };
         println!(
             "{:<18} {:>12} {:>12}  {verdict}",
@@ -152,6 +154,9 @@ fn inside() -> i32 {
         })
         .collect();
     let _ = writeln!(out, "inside: network interfaces: {}", interfaces.join(", "));
+    drop(out);
+    // Stay a moment, so the host can read our /proc/PID/ns while we live.
+    std::thread::sleep(std::time::Duration::from_millis(500));
     0
 }
 // ANCHOR_END: inside

@@ -79,6 +79,22 @@ impl fmt::Display for BecomeRoot {
     }
 }
 
+/// `unshare(CLONE_NEWCGROUP)`: a cgroup namespace rooted at the cgroup the host has just
+/// put us in (see [`Isolation::clone_flags`](crate::Isolation::clone_flags)).
+pub struct UnshareCgroupNamespace;
+
+impl ChildStep for UnshareCgroupNamespace {
+    fn run(&self) -> Result<(), Errno> {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
+    }
+}
+
+impl fmt::Display for UnshareCgroupNamespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unshare the cgroup namespace (rooted at the cgroup the host put us in)")
+    }
+}
+
 /// `sethostname(2)`: only the new UTS namespace sees it.
 pub struct SetHostname {
     pub name: CString,

@@ -68,7 +68,8 @@ fn namespace_inodes_differ_exactly_for_the_new_namespaces() {
     if !require_root("chapter02: ns inodes") {
         return;
     }
-    let output = demo(&["run", "--ns", "uts,pid,net", "--", "true"]);
+    // The command must outlive the host's look at /proc/PID/ns.
+    let output = demo(&["run", "--ns", "uts,pid,net", "--", "sleep", "1"]);
     assert!(output.status.success(), "{output:?}");
     for (name, host, container) in table(&text(&output)) {
         let new = matches!(name.as_str(), "uts" | "pid" | "pid_for_children" | "net");
@@ -127,8 +128,16 @@ fn book_transcript() {
     );
     session.record("sudo cargo run -p chapter02 -- run", &demo(&["run"]));
     session.record(
-        "sudo cargo run -p chapter02 -- run --ns uts,pid -- /bin/sh -c 'echo pid $$ in $(hostname)'",
-        &demo(&["run", "--ns", "uts,pid", "--", "/bin/sh", "-c", "echo pid $$ in $(hostname)"]),
+        "sudo cargo run -p chapter02 -- run --ns uts,pid -- /bin/sh -c 'echo pid $$ in $(hostname); sleep 1'",
+        &demo(&[
+            "run",
+            "--ns",
+            "uts,pid",
+            "--",
+            "/bin/sh",
+            "-c",
+            "echo pid $$ in $(hostname); sleep 1",
+        ]),
     );
     session.assert_matches_book("ch02-tour");
 }

@@ -45,4 +45,4 @@ pub use chapter02;
 pub use config::{ContainerConfig, ContainerPlan};
 pub use mounts::{MountStep, RootfsPlan};
 pub use record::{ContainerId, ContainerRecord};
-pub use run::ForegroundRun;
+pub use run::{AfterExit, Finished, ForegroundRun, HostSide, NoHostSide};

@@ -68,6 +68,9 @@ pub struct ContainerState {
     pub running: bool,
     pub pid: i32,
     pub exit_code: i32,
+    /// Docker's spelling, not PascalCase of `oom_killed`.
+    #[serde(rename = "OOMKilled")]
+    pub oom_killed: bool,
     pub error: String,
     pub started_at: String,
     pub finished_at: String,
@@ -136,12 +139,17 @@ impl ContainerRecord {
         self.save_state()
     }
 
-    /// Records how the container ended.
-    pub fn mark_exited(&mut self, status: ExitStatus) -> Result<(), ContainerError> {
+    /// Records how the container ended, and whether the OOM killer ended it.
+    pub fn mark_exited(
+        &mut self,
+        status: ExitStatus,
+        oom_killed: bool,
+    ) -> Result<(), ContainerError> {
         self.state.status = "exited".into();
         self.state.running = false;
         self.state.pid = 0;
         self.state.exit_code = status.code();
+        self.state.oom_killed = oom_killed;
         self.state.finished_at = now();
         self.save_state()
     }
@@ -199,7 +207,7 @@ mod tests {
         let config = ContainerConfig::new("/rootfs", vec!["true".into()], id.short());
         let mut record = ContainerRecord::create(root.path(), &id, &config).unwrap();
         record.mark_running(42).unwrap();
-        record.mark_exited(ExitStatus::Exited(3)).unwrap();
+        record.mark_exited(ExitStatus::Exited(3), false).unwrap();
         let state = std::fs::read_to_string(record.dir().join("state.json")).unwrap();
         assert!(state.contains("\"ExitCode\": 3"), "{state}");
         assert!(state.contains("\"Status\": \"exited\""), "{state}");
