@@ -5,8 +5,10 @@
 //! The scenarios themselves are in `tests/`.
 
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
 use chapter03::busybox::{build_rootfs, find_host_busybox};
@@ -68,12 +70,25 @@ impl Workspace {
             .run_command(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            // Its own process group: the CLI and its container can be killed as one.
+            .process_group(0)
             .spawn()
             .expect("mini-docker starts");
-        let stdout = child.stdout.take().map(BufReader::new);
+        // A thread reads the container's output, so a test can wait for a line with a
+        // deadline instead of blocking forever on a container that never prints.
+        let (sender, lines) = channel();
+        if let Some(stdout) = child.stdout.take() {
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    if sender.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
         Background {
             child: Some(child),
-            stdout,
+            lines,
             state_root: self.state_root(),
         }
     }
@@ -88,7 +103,7 @@ impl Default for Workspace {
 /// A `mini-docker run` in the background. Dropping it kills the CLI and its container.
 pub struct Background {
     child: Option<Child>,
-    stdout: Option<BufReader<ChildStdout>>,
+    lines: Receiver<String>,
     state_root: PathBuf,
 }
 
@@ -122,13 +137,11 @@ impl Background {
         None
     }
 
-    /// The next line the container prints (blocks until it does, or its output ends).
-    pub fn read_line(&mut self) -> String {
-        let mut line = String::new();
-        if let Some(stdout) = &mut self.stdout {
-            let _ = stdout.read_line(&mut line);
-        }
-        line
+    /// The next line the container prints, waiting at most `timeout`.
+    pub fn read_line(&mut self, timeout: Duration) -> String {
+        self.lines.recv_timeout(timeout).unwrap_or_else(|error| {
+            panic!("no line from the container within {timeout:?}: {error}")
+        })
     }
 
     /// Waits (at most `timeout`) for the CLI to exit; returns its exit code, the rest of its
@@ -146,10 +159,8 @@ impl Background {
             );
             std::thread::sleep(Duration::from_millis(20));
         };
-        let mut stdout = String::new();
-        if let Some(reader) = &mut self.stdout {
-            let _ = reader.read_to_string(&mut stdout);
-        }
+        // The reader thread ends at end-of-file, once the CLI has exited.
+        let stdout: String = self.lines.iter().map(|line| line + "\n").collect();
         let mut stderr = String::new();
         if let Some(pipe) = self.child.as_mut().and_then(|child| child.stderr.as_mut()) {
             let _ = pipe.read_to_string(&mut stderr);
@@ -160,6 +171,7 @@ impl Background {
 }
 
 impl Drop for Background {
+    /// Kills the CLI and its container together (their process group), then reaps the CLI.
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             if let Some(pid) = self.running_pid() {
@@ -168,6 +180,8 @@ impl Drop for Background {
                     nix::sys::signal::Signal::SIGKILL,
                 );
             }
+            let group = nix::unistd::Pid::from_raw(-(child.id() as i32));
+            let _ = nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGKILL);
             let _ = child.kill();
             let _ = child.wait();
         }

@@ -24,7 +24,10 @@ fn pid_1_inside_is_an_ordinary_process_on_the_host() {
         "trap 'exit 0' TERM; echo inside: pid $$; while true; do sleep 0.05; done",
     ]);
     let host_pid = container.container_pid(Duration::from_secs(30));
-    assert_eq!(container.read_line(), "inside: pid 1\n");
+    assert_eq!(
+        container.read_line(Duration::from_secs(30)),
+        "inside: pid 1"
+    );
     assert!(host_pid > 1);
 
     // The kernel keeps both numbers: NSpid lists the pid in every namespace it is in,

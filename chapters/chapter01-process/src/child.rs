@@ -88,15 +88,22 @@ impl Child {
 /// Blocks the signals a foreground run forwards, for as long as it lives.
 ///
 /// Create it *before* spawning, so there is no moment in which Ctrl-C kills the CLI but not
-/// the container. The child unblocks them again (see `ResetSignals`). Dropping it restores
-/// the previous mask.
+/// the container. The child unblocks them again (see `ResetSignals`). Dropping it discards
+/// the signals still pending (they came too late for the container) and restores the
+/// previous mask.
+///
+/// The mask is per thread: use it in a single-threaded program (like the CLI), or block the
+/// signals in `main` before any thread starts — otherwise another thread may take a SIGINT
+/// with its default action and end the whole process.
 pub struct SignalForwarding {
     set: SigSet,
     previous: SigSet,
 }
 
 impl SignalForwarding {
-    /// The signals `docker run` proxies by default, plus SIGCHLD to wake up on the child's exit.
+    /// The signals we pass on: the ones a terminal or a supervisor sends. (docker's CLI passes
+    /// on every catchable signal but SIGCHLD, SIGPIPE and SIGURG; these six are the ones that
+    /// matter to a foreground container.) SIGCHLD is added to the set to wake us up.
     pub const SIGNALS: [Signal; 6] = [
         Signal::SIGINT,
         Signal::SIGTERM,
@@ -134,6 +141,7 @@ impl SignalForwarding {
 
 impl Drop for SignalForwarding {
     fn drop(&mut self) {
+        while self.next(Duration::ZERO).is_some() {}
         let _ =
             nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&self.previous), None);
     }

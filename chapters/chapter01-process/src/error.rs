@@ -7,7 +7,8 @@ use nix::errno::Errno;
 /// Why a container process could not be started.
 ///
 /// The exit codes follow docker: 125 when the engine failed (bad input, a system call during
-/// setup), 126 when the command exists but cannot be invoked, 127 when it cannot be found.
+/// setup, an exec that failed for another reason), 126 when the command exists but may not be
+/// run, 127 when it cannot be found.
 #[derive(Debug)]
 pub enum ContainerError {
     /// The request is wrong; found before anything was created.
@@ -18,7 +19,8 @@ pub enum ContainerError {
     Setup { step: String, errno: Errno },
     /// No candidate path for the program exists.
     CommandNotFound { program: String },
-    /// The program exists but `execve` refused it (permission, format, ...).
+    /// `execve` refused the program: 126 for permission (or a directory), 125 for anything
+    /// else (a bad format, say), as docker decides.
     CommandNotInvokable { program: String, errno: Errno },
 }
 
@@ -29,7 +31,9 @@ impl ContainerError {
             ContainerError::Invalid(_)
             | ContainerError::System { .. }
             | ContainerError::Setup { .. } => 125,
-            ContainerError::CommandNotInvokable { .. } => 126,
+            ContainerError::CommandNotInvokable { errno, .. } => {
+                crate::spawn::exec_failure_code(*errno)
+            }
             ContainerError::CommandNotFound { .. } => 127,
         }
     }

@@ -10,7 +10,7 @@
 //!   that killed it.
 //!
 //! It also settles how a failure is reported, the way docker does: `125` when the engine itself
-//! fails, `126` when the command exists but cannot be run, `127` when it does not exist, and
+//! fails, `126` when the command exists but may not be run, `127` when it does not exist, and
 //! otherwise the command's own status (`128 + N` when signal N killed it).
 //!
 //! The trick that makes the 126/127 distinction possible is the *report pipe*: a pipe whose

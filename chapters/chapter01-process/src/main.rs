@@ -10,8 +10,8 @@ use chapter01::{spawn, ChildPlan, ExecPlan};
 const USAGE: &str = "usage: chapter01 run COMMAND [ARG...]
 
 Starts COMMAND as a child process (fork + exec), waits for it, and says how it ended.
-The exit code is the child's, or 128+N if signal N killed it; 126 if COMMAND cannot be
-run, 127 if it does not exist, 125 if starting it failed.";
+The exit code is the child's, or 128+N if signal N killed it; 126 if COMMAND may not be
+run, 127 if it does not exist, 125 if starting it failed in any other way.";
 
 fn main() {
     chapter01::steps::default_sigpipe();

@@ -77,7 +77,7 @@ impl PreparedChild {
             Failure::Exec { errno } => {
                 let program = self.exec.display_program();
                 match errno {
-                    Errno::ENOENT | Errno::ENOTDIR => ContainerError::CommandNotFound { program },
+                    Errno::ENOENT => ContainerError::CommandNotFound { program },
                     errno => ContainerError::CommandNotInvokable { program, errno },
                 }
             }
@@ -86,13 +86,18 @@ impl PreparedChild {
     // ANCHOR_END: await_exec
 }
 
-/// Docker's rule for a command that could not be exec'd: 127 "not found", 126 otherwise.
+// ANCHOR: exec_failure_code
+/// Docker's rule for a command that could not be exec'd: 127 when it does not exist, 126
+/// when it exists but may not be run (no permission, a directory), and 125 for any other
+/// failure of the exec (a bad binary format, too long an argument list, a symlink loop).
 pub fn exec_failure_code(errno: Errno) -> i32 {
     match errno {
-        Errno::ENOENT | Errno::ENOTDIR => 127,
-        _ => 126,
+        Errno::ENOENT => 127,
+        Errno::EACCES | Errno::EISDIR => 126,
+        _ => 125,
     }
 }
+// ANCHOR_END: exec_failure_code
 
 /// `_exit(2)`: leave at once, without running atexit handlers or flushing stdio buffers that
 /// belong to the parent's copy of the program.

@@ -58,8 +58,18 @@ impl ChildStep for CloseInheritedFds {
         if result == 0 {
             return Ok(());
         }
-        // Kernels before 5.11 lack CLOSE_RANGE_CLOEXEC: mark them one by one.
-        for fd in 3..1024 {
+        // Kernels before 5.11 lack CLOSE_RANGE_CLOEXEC: mark them one by one, up to the
+        // descriptor limit (which may be far above 1024).
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes into the struct we pass.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+            return Err(Errno::last());
+        }
+        let highest = limit.rlim_cur.min(libc::c_int::MAX as libc::rlim_t) as libc::c_int;
+        for fd in 3..highest {
             // SAFETY: fcntl on a number that may not be an open fd just returns EBADF.
             unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
         }
@@ -95,12 +105,16 @@ impl ChildStep for ChangeDirectory {
     /// directory outside the container's root (CVE-2024-21626, "Leaky Vessels"). The kernel
     /// then cannot name the directory from our root, and `getcwd(3)` fails with `ENOENT`;
     /// refuse to go on, as runc does since that CVE.
+    ///
+    /// The raw system call, not glibc's `getcwd(3)`: when the kernel answers
+    /// `(unreachable)/…`, glibc falls back to walking `..` with a heap buffer — allocation,
+    /// which a child must not do (see [`ChildStep`]).
     fn run(&self) -> Result<(), Errno> {
         nix::unistd::chdir(self.path.as_c_str())?;
         let mut buffer = [0u8; 4096];
-        // SAFETY: getcwd writes at most `buffer.len()` bytes into our stack buffer.
-        let name = unsafe { libc::getcwd(buffer.as_mut_ptr().cast(), buffer.len()) };
-        if name.is_null() || buffer[0] != b'/' {
+        // SAFETY: getcwd(2) writes at most `buffer.len()` bytes into our stack buffer.
+        let length = unsafe { libc::syscall(libc::SYS_getcwd, buffer.as_mut_ptr(), buffer.len()) };
+        if length <= 0 || buffer[0] != b'/' {
             return Err(Errno::EPERM);
         }
         Ok(())

@@ -17,7 +17,8 @@
 //! `/proc` and lists every process — chapter 3 gives it its own root and its own `/proc`.
 //!
 //! ## Modules
-//! - [`namespace`] — the seven namespaces, their clone flags and `/proc/PID/ns` names.
+//! - [`namespace`] — the seven namespaces docker uses (of Linux's eight: the time namespace
+//!   is left out, as docker does), their clone flags and `/proc/PID/ns` names.
 //! - [`idmap`] — user-namespace id maps (`/proc/PID/uid_map`).
 //! - [`steps`] — what the child does inside: wait at the gate, become root, set the
 //!   hostname, bring up `lo`.

@@ -134,7 +134,8 @@ impl FromIterator<Namespace> for NamespaceSet {
     }
 }
 
-/// Parses `"uts,pid,net"`, `"all"` (all seven) or `"none"`.
+/// Parses `"uts,pid,net"`, `"all"` (the seven above; Linux's eighth, the time namespace, is
+/// left out, as docker leaves it out) or `"none"`.
 impl FromStr for NamespaceSet {
     type Err = String;
 

@@ -7,7 +7,6 @@ use std::os::unix::ffi::OsStrExt;
 
 use chapter01::ChildStep;
 use nix::errno::Errno;
-use nix::unistd::{Gid, Uid};
 
 // ANCHOR: gate
 /// Waits until the host opens the gate (writes one byte), or gives up if the host went away.
@@ -55,23 +54,41 @@ impl fmt::Display for WaitForGate {
 /// as 65534. It does hold every capability in its new namespace, so it may change ids; and
 /// it must, or `execve` would drop those capabilities for a non-root program
 /// (capabilities(7), "Capabilities and execution of programs by root").
+///
+/// Raw system calls, not glibc's `setresuid(3)` and friends: glibc applies an id change to
+/// every thread of the process it believes in, signalling them and taking internal locks —
+/// after `clone`, those threads are the parent's, and the locks may be held forever.
 pub struct BecomeRoot;
 
 impl ChildStep for BecomeRoot {
     fn run(&self) -> Result<(), Errno> {
-        let root_gid = Gid::from_raw(0);
-        let root_uid = Uid::from_raw(0);
-        nix::unistd::setresgid(root_gid, root_gid, root_gid)?;
-        // Drop supplementary groups from the host. Not allowed (EPERM) after an unprivileged
-        // parent wrote "deny" to /proc/PID/setgroups; then there are none to drop anyway.
-        match nix::unistd::setgroups(&[]) {
-            Ok(()) | Err(Errno::EPERM) => {}
-            Err(errno) => return Err(errno),
+        // SAFETY: plain system calls with integer arguments (and a null group list).
+        unsafe {
+            raw(libc::syscall(libc::SYS_setresgid, 0, 0, 0))?;
+            // Drop the host's supplementary groups. Not allowed (EPERM) after an unprivileged
+            // parent wrote "deny" to /proc/PID/setgroups: then the process keeps them — that
+            // is what "deny" is for (user_namespaces(7)) — and they show up as 65534.
+            match raw(libc::syscall(
+                libc::SYS_setgroups,
+                0,
+                std::ptr::null::<libc::gid_t>(),
+            )) {
+                Ok(()) | Err(Errno::EPERM) => {}
+                Err(errno) => return Err(errno),
+            }
+            raw(libc::syscall(libc::SYS_setresuid, 0, 0, 0))
         }
-        nix::unistd::setresuid(root_uid, root_uid, root_uid)
     }
 }
-// ANCHOR_END: become_root
+
+/// A raw system call's result: 0 is success, -1 sets errno.
+fn raw(result: libc::c_long) -> Result<(), Errno> {
+    if result == -1 {
+        Err(Errno::last())
+    } else {
+        Ok(())
+    }
+}
 
 impl fmt::Display for BecomeRoot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -71,38 +71,47 @@ impl ForegroundRun<'_> {
     /// chapter 7 there is no `rm` to get rid of it.
     pub fn run(self) -> Result<Finished, ContainerError> {
         let plan = self.config.prepare()?;
+        // Block the signals we forward before the child exists, and keep them blocked until
+        // the record is final: no moment in which Ctrl-C kills us but not the container, or
+        // kills us between its end and the record of it.
+        let forwarding = SignalForwarding::install()?;
         let mut record = ContainerRecord::create(self.state_root, &self.id, &self.config)?;
-        // Block the signals we forward before the child exists: no moment in which Ctrl-C
-        // would kill us but not the container.
         let host_side = self.host_side;
-        let started = SignalForwarding::install().and_then(|forwarding| {
-            let created = plan.create()?;
+        let started = plan.create().and_then(|created| {
             // On error `created` is dropped here, which kills and reaps the child.
             for warning in host_side.before_start(created.pid())? {
                 (self.warn)(&warning);
             }
-            let child = created.start()?;
-            Ok((forwarding, child))
+            created.start()
         });
-        let (forwarding, child) = match started {
-            Ok(started) => started,
+        let child = match started {
+            Ok(child) => child,
             Err(error) => {
                 host_side.after_exit();
                 record.remove();
                 return Err(error);
             }
         };
-        // From here on the container runs; failing to write state must not orphan it.
-        let _ = record.mark_running(child.pid().as_raw());
+        // From here on the container runs: a failure to write state is reported, but never
+        // hides the container's own exit code.
+        let warn_record = |error: ContainerError| {
+            (self.warn)(&format!("cannot update the container's record: {error}"));
+        };
+        record
+            .mark_running(child.pid().as_raw())
+            .unwrap_or_else(warn_record);
         let waited = child.wait_forwarding(&forwarding);
-        drop(forwarding);
         let after = host_side.after_exit();
         let status = waited?;
         if self.remove_when_done {
             record.remove();
         } else {
-            record.mark_exited(status, after.oom_killed)?;
+            record
+                .mark_exited(status, after.oom_killed)
+                .unwrap_or_else(warn_record);
         }
+        // Dropping `forwarding` discards signals that came too late for the container.
+        drop(forwarding);
         Ok(Finished {
             status,
             oom_killed: after.oom_killed,

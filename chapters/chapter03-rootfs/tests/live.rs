@@ -158,6 +158,36 @@ fn the_host_mount_table_is_unchanged_after_success_and_failure() {
 }
 
 #[test]
+fn nothing_leaks_even_where_the_hosts_root_is_shared() {
+    if !require_root("chapter03: shared / propagation") {
+        return;
+    }
+    // systemd makes / shared; this machine may not. unshare(1) gives the demo a mount
+    // namespace of its own whose / is shared, so the first step of the plan (make it all
+    // private) has to earn its place: without it pivot_root fails with EINVAL and the
+    // container's mounts would show up in the demo's namespace.
+    let root = TempRoot::new();
+    let rootfs = busybox_rootfs(&root);
+    let output = Command::new("unshare")
+        .args(["--mount", "--propagation", "shared", "--"])
+        .arg(env!("CARGO_BIN_EXE_chapter03"))
+        .args([
+            "run",
+            rootfs.to_str().unwrap(),
+            "/bin/sh",
+            "-c",
+            "mount | wc -l",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        stdout(&output).contains("host:   mount table unchanged"),
+        "{output:?}"
+    );
+}
+
+#[test]
 fn a_user_namespace_container_is_root_inside_and_binds_its_devices() {
     if !require_root("chapter03: user namespace rootfs") {
         return;

@@ -22,7 +22,8 @@ pub fn exit_code(ended: Ended) -> i32 {
 }
 
 /// Task 3 (2 points). Docker's code for a command whose `execve` failed with `errno`:
-/// 127 when it does not exist (ENOENT, ENOTDIR), 126 for every other reason.
+/// 127 when it does not exist (ENOENT), 126 when it may not be run (EACCES, EISDIR), and
+/// 125 for every other reason.
 pub fn exec_failure_code(errno: Errno) -> i32 {
     todo!("task 3")
 }

@@ -38,9 +38,10 @@ fn task2_exit_codes() {
 #[test]
 fn task3_exec_failure_codes() {
     assert_eq!(exec_failure_code(Errno::ENOENT), 127);
-    assert_eq!(exec_failure_code(Errno::ENOTDIR), 127);
     assert_eq!(exec_failure_code(Errno::EACCES), 126);
-    assert_eq!(exec_failure_code(Errno::ENOEXEC), 126);
+    assert_eq!(exec_failure_code(Errno::EISDIR), 126);
+    assert_eq!(exec_failure_code(Errno::ENOEXEC), 125);
+    assert_eq!(exec_failure_code(Errno::E2BIG), 125);
 }
 
 #[test]

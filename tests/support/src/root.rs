@@ -32,3 +32,9 @@ pub fn require_root(what: &str) -> bool {
     );
     false
 }
+
+/// Says loudly that a check was skipped on this machine, and why (never in CI: callers
+/// assert that first).
+pub fn skip(what: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {what}");
+}
