@@ -13,7 +13,7 @@ pub const DEFAULT_ROOTFS: &str = "/var/lib/mini-docker/rootfs/busybox";
 /// A Debian/Ubuntu package the workshop needs: its name, why, and how to tell it is there.
 type Package = (&'static str, &'static str, fn() -> bool);
 
-const PACKAGES: [Package; 5] = [
+const PACKAGES: [Package; 6] = [
     ("busybox-static", "the containers' userland", || {
         chapter03::busybox::find_host_busybox().is_ok()
     }),
@@ -24,6 +24,11 @@ const PACKAGES: [Package; 5] = [
         "util-linux",
         "`unshare` and `setpriv`, for comparisons",
         || have("unshare") && have("setpriv"),
+    ),
+    (
+        "e2fsprogs",
+        "`mkfs.ext4`, for the block IO test's loop device",
+        || have("mkfs.ext4"),
     ),
     ("runc", "the reference runtime we benchmark against", || {
         have("runc")
@@ -136,7 +141,7 @@ fn build_default_rootfs() -> Result<(), String> {
 pub fn demo() -> Result<(), String> {
     run(cargo().args(["build", "--workspace"]))?;
     build_default_rootfs()?;
-    let steps: [(&str, &[&str]); 5] = [
+    let steps: [(&str, &[&str]); 9] = [
         ("chapter01", &["run", "/bin/sh", "-c", "exit 3"]),
         ("chapter01", &["run", "/bin/sh", "-c", "kill -9 $$"]),
         ("chapter02", &["run"]),
@@ -144,6 +149,13 @@ pub fn demo() -> Result<(), String> {
             "chapter03",
             &["run", DEFAULT_ROOTFS, "/bin/sh", "-c", "ps; ls /; mount"],
         ),
+        (
+            "chapter04",
+            &["plan", "-m", "200M", "--memory-swap=300M", "-c", "512"],
+        ),
+        ("chapter04", &["memory", DEFAULT_ROOTFS]),
+        ("chapter04", &["cpu-shares", DEFAULT_ROOTFS]),
+        ("chapter04", &["pause", DEFAULT_ROOTFS]),
         ("mini-docker", &["doctor"]),
     ];
     for (binary, args) in steps {
