@@ -277,3 +277,56 @@ fn a_working_directory_through_a_leaked_descriptor_is_refused() {
     assert!(stdout(&output).is_empty(), "the command must not run");
     assert!(fixture.records().is_empty());
 }
+
+#[test]
+fn a_memory_limit_ends_in_oom_137_and_is_recorded() {
+    if !require_root("mini-docker: -m and OOMKilled") {
+        return;
+    }
+    let fixture = Fixture::new();
+    let output = fixture.run(
+        &["-m", "64m"],
+        "dd if=/dev/zero of=/dev/null bs=256M count=1",
+    );
+    assert_eq!(output.status.code(), Some(137), "{output:?}");
+    assert!(stderr(&output).contains("OOMKilled"), "{output:?}");
+    let records = fixture.records();
+    let state = std::fs::read_to_string(records[0].join("state.json")).unwrap();
+    assert!(state.contains("\"OOMKilled\": true"), "{state}");
+    assert!(state.contains("\"ExitCode\": 137"), "{state}");
+}
+
+#[test]
+fn cgroup_flags_reach_the_container_and_bad_ones_stop_it_early() {
+    if !require_root("mini-docker: cgroup flags") {
+        return;
+    }
+    let fixture = Fixture::new();
+    // --pids-limit 5: the shell, the pipeline and a few sleeps; then a fork fails (and the
+    // subshell gives up) while the container itself goes on.
+    let output = fixture.run(
+        &["--pids-limit", "5", "--rm"],
+        "(for i in 1 2 3 4 5 6 7 8; do sleep 1 & done) 2>&1 | grep -c \"can't fork\"",
+    );
+    assert!(output.status.success(), "{output:?}");
+    let refused: u32 = stdout(&output).trim().parse().unwrap();
+    assert!(refused >= 1, "{output:?}");
+
+    let mounts = MountTable::read();
+    for (flags, message) in [
+        (&["-m", "1k"][..], "minimum memory limit"),
+        (&["--cpus", "999"][..], "range of CPUs"),
+        (&["--memory-swap", "1g"][..], "memory limit (-m)"),
+        (
+            &["--device-write-bps", "/dev/null:1mb"][..],
+            "not a block device",
+        ),
+    ] {
+        let output = fixture.run(flags, "true");
+        assert_eq!(output.status.code(), Some(125), "{flags:?}: {output:?}");
+        assert!(stderr(&output).contains(message), "{flags:?}: {output:?}");
+        assert_eq!(stderr(&output).lines().count(), 1);
+    }
+    assert!(fixture.records().is_empty());
+    MountTable::read().assert_same_as(&mounts);
+}

@@ -62,6 +62,7 @@ impl Cgroup {
     }
     // ANCHOR_END: create
 
+    // ANCHOR: create_v1
     /// v1: a directory per controller. A new `cpuset` group is empty (no CPUs, no memory
     /// nodes) and refuses processes until both are set, so the parent copies its own.
     fn create_v1(
@@ -94,7 +95,9 @@ impl Cgroup {
         }
         Ok(())
     }
+    // ANCHOR_END: create_v1
 
+    // ANCHOR: create_v2
     /// v2: one directory. A controller's files appear in a group only when its parent
     /// enables it in `cgroup.subtree_control` — so we enable ours at the root and in
     /// `mini-docker`, which, having children, must hold no process itself ("no internal
@@ -120,6 +123,7 @@ impl Cgroup {
         self.dirs.insert(Controller::Freezer, dir);
         Ok(())
     }
+    // ANCHOR_END: create_v2
 
     /// The existing cgroup `<parent>/<name>` (of a running container), for reading its stats
     /// or freezing it. Controllers whose directory is missing are left out.
@@ -179,6 +183,7 @@ impl Cgroup {
     }
     // ANCHOR_END: apply
 
+    // ANCHOR: add_process
     /// Moves `pid` into the group: one write to `cgroup.procs` in each directory. Done by the
     /// host while the child waits at the gate, so it is limited before its command runs.
     pub fn add_process(&self, pid: Pid) -> Result<(), ContainerError> {
@@ -187,6 +192,7 @@ impl Cgroup {
         }
         Ok(())
     }
+    // ANCHOR_END: add_process
 
     // ANCHOR: freeze
     /// Freezes (or thaws) every process in the group and waits until the kernel says it is
@@ -265,6 +271,7 @@ impl Cgroup {
     }
     // ANCHOR_END: stats
 
+    // ANCHOR: oom_killed
     /// Whether the kernel's OOM killer killed a process of this group.
     pub fn oom_killed(&self) -> bool {
         let Some(dir) = self.dirs.get(&Controller::Memory) else {
@@ -282,6 +289,7 @@ impl Cgroup {
             }
         }
     }
+    // ANCHOR_END: oom_killed
 
     /// The directories of this cgroup (one per controller in v1, one in v2).
     pub fn unique_dirs(&self) -> Vec<&Path> {
@@ -349,6 +357,7 @@ impl Cgroup {
     }
 }
 
+// ANCHOR: kill_members
 /// Signals every process listed in the group's `cgroup.procs` with SIGKILL.
 fn kill_members(dir: &Path) {
     let Ok(procs) = std::fs::read_to_string(dir.join("cgroup.procs")) else {
@@ -358,7 +367,9 @@ fn kill_members(dir: &Path) {
         let _ = nix::sys::signal::kill(Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
     }
 }
+// ANCHOR_END: kill_members
 
+// ANCHOR: enable_controllers
 /// Adds `+name` to `dir/cgroup.subtree_control` for each name not enabled yet.
 fn enable_controllers(dir: &Path, names: &[&str]) -> Result<(), ContainerError> {
     let path = dir.join("cgroup.subtree_control");
@@ -382,6 +393,7 @@ fn enable_controllers(dir: &Path, names: &[&str]) -> Result<(), ContainerError> 
         write_file(&path, all.trim())
     }
 }
+// ANCHOR_END: enable_controllers
 
 fn copy_from_parent(dir: &Path, file: &str) -> Result<(), ContainerError> {
     let parent = dir.parent().unwrap_or(dir);

@@ -325,3 +325,39 @@ fn book_transcript_of_the_cpu_shares_experiment() {
     );
     session.assert_matches_book("ch04-cpu-shares");
 }
+
+#[test]
+fn stats_show_the_limit_usage_and_processes() {
+    if !require_root("chapter04: stats") {
+        return;
+    }
+    let dir = TempRoot::new();
+    let rootfs = busybox_rootfs(dir.path());
+    let (container, name) = start(&rootfs, &["-m", "64M"], "sleep 5 & sleep 5");
+    std::thread::sleep(Duration::from_millis(300));
+    let stats = container.cgroup().unwrap().stats();
+    drop(container);
+    assert_eq!(stats.memory_limit, Some(64 << 20), "{stats:?}");
+    assert!(stats.memory_usage > 0, "{stats:?}");
+    assert!(stats.pids >= 2, "{stats:?}");
+    assert_cgroup_gone(&name);
+}
+
+#[test]
+fn a_container_that_fails_to_start_leaves_no_cgroup() {
+    if !require_root("chapter04: cleanup after a failed start") {
+        return;
+    }
+    let dir = TempRoot::new();
+    let rootfs = busybox_rootfs(dir.path());
+    let id = ContainerId::generate().unwrap();
+    let config = ContainerConfig::new(&rootfs, vec!["/no/such/program".into()], id.short());
+    let hierarchy = Hierarchy::detect().unwrap();
+    // The cgroup is made and joined at the gate; then exec fails (127).
+    let error =
+        LimitedContainer::start(&config, &resources(&["-m", "64M"]), hierarchy, id.as_str())
+            .err()
+            .unwrap();
+    assert_eq!(error.exit_code(), 127);
+    assert_cgroup_gone(id.as_str());
+}

@@ -3,6 +3,7 @@
 use crate::plan::{Controller, Write};
 use crate::resources::Resources;
 
+// ANCHOR: cpu
 pub fn plan(r: &Resources) -> Vec<Write> {
     let mut writes = Vec::new();
     if let Some(shares) = r.cpu_shares {
@@ -17,6 +18,7 @@ pub fn plan(r: &Resources) -> Vec<Write> {
     }
     writes
 }
+// ANCHOR_END: cpu
 
 /// `cpuacct.usage`: CPU time in nanoseconds.
 pub fn usage_nanos(text: &str) -> u64 {
