@@ -376,7 +376,11 @@ fn enable_controllers(dir: &Path, names: &[&str]) -> Result<(), ContainerError> 
     let enabled = std::fs::read_to_string(&path).unwrap_or_default();
     let missing: Vec<String> = names
         .iter()
-        .filter(|name| !enabled.split_whitespace().any(|e| e == **name))
+        .filter(|name| {
+            !enabled
+                .split_whitespace()
+                .any(|e| e.trim_start_matches('+') == **name)
+        })
         .map(|name| format!("+{name}"))
         .collect();
     if missing.is_empty() {
