@@ -62,7 +62,6 @@ pub enum CgroupMode {
 }
 
 impl CgroupMode {
-    // ANCHOR: from_magic
     /// Tells the mode from the filesystem types, as read by `statfs(2)`.
     pub fn from_magic(root: Option<i64>, unified: Option<i64>) -> Option<Self> {
         match (root?, unified) {
@@ -72,7 +71,6 @@ impl CgroupMode {
             _ => None,
         }
     }
-    // ANCHOR_END: from_magic
 }
 
 impl HostFacts {

@@ -62,7 +62,6 @@ impl Cgroup {
     }
     // ANCHOR_END: create
 
-    // ANCHOR: create_v1
     /// v1: a directory per controller. A new `cpuset` group is empty (no CPUs, no memory
     /// nodes) and refuses processes until both are set, so the parent copies its own.
     fn create_v1(
@@ -95,7 +94,6 @@ impl Cgroup {
         }
         Ok(())
     }
-    // ANCHOR_END: create_v1
 
     // ANCHOR: create_v2
     /// v2: one directory. A controller's files appear in a group only when its parent
@@ -183,7 +181,6 @@ impl Cgroup {
     }
     // ANCHOR_END: apply
 
-    // ANCHOR: add_process
     /// Moves `pid` into the group: one write to `cgroup.procs` in each directory. Done by the
     /// host while the child waits at the gate, so it is limited before its command runs.
     pub fn add_process(&self, pid: Pid) -> Result<(), ContainerError> {
@@ -192,7 +189,6 @@ impl Cgroup {
         }
         Ok(())
     }
-    // ANCHOR_END: add_process
 
     // ANCHOR: freeze
     /// Freezes (or thaws) every process in the group and waits until the kernel says it is
@@ -357,7 +353,6 @@ impl Cgroup {
     }
 }
 
-// ANCHOR: kill_members
 /// Signals every process listed in the group's `cgroup.procs` with SIGKILL.
 fn kill_members(dir: &Path) {
     let Ok(procs) = std::fs::read_to_string(dir.join("cgroup.procs")) else {
@@ -367,9 +362,7 @@ fn kill_members(dir: &Path) {
         let _ = nix::sys::signal::kill(Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
     }
 }
-// ANCHOR_END: kill_members
 
-// ANCHOR: enable_controllers
 /// Adds `+name` to `dir/cgroup.subtree_control` for each name not enabled yet.
 fn enable_controllers(dir: &Path, names: &[&str]) -> Result<(), ContainerError> {
     let path = dir.join("cgroup.subtree_control");
@@ -397,7 +390,6 @@ fn enable_controllers(dir: &Path, names: &[&str]) -> Result<(), ContainerError> 
         write_file(&path, all.trim())
     }
 }
-// ANCHOR_END: enable_controllers
 
 fn copy_from_parent(dir: &Path, file: &str) -> Result<(), ContainerError> {
     let parent = dir.parent().unwrap_or(dir);

@@ -33,7 +33,6 @@ const V1_CONTROLLERS: [Controller; 7] = [
 ];
 
 impl Hierarchy {
-    // ANCHOR: detect
     /// Reads the host's layout from `/sys/fs/cgroup` (its filesystem type) and
     /// `/proc/self/mountinfo` (where each v1 controller is mounted).
     pub fn detect() -> Result<Self, String> {
@@ -52,7 +51,6 @@ impl Hierarchy {
             None => Err("no cgroup filesystem at /sys/fs/cgroup (see mini-docker doctor)".into()),
         }
     }
-    // ANCHOR_END: detect
 
     /// A v1 layout under `root` (`root/memory`, `root/cpu`, ...): for a fake cgroupfs.
     pub fn v1_under(root: &Path) -> Self {

@@ -48,7 +48,6 @@ impl HostSide for CgroupHostSide {
     }
     // ANCHOR_END: before_start
 
-    // ANCHOR: after_exit
     fn after_exit(&mut self) -> AfterExit {
         let Some(cgroup) = self.cgroup.take() else {
             return AfterExit::default();
@@ -60,5 +59,4 @@ impl HostSide for CgroupHostSide {
         }
         AfterExit { oom_killed }
     }
-    // ANCHOR_END: after_exit
 }

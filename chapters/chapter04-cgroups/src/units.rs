@@ -5,7 +5,6 @@
 //! Units are binary: `1k` = 1024 bytes, `1m` = 1024 × 1024. So `30MB` and `30m` and `30MiB`
 //! are all 31 457 280 bytes.
 
-// ANCHOR: parse_size
 /// Parses a size in bytes; the error names the value and the expected form.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let invalid = || {
@@ -25,9 +24,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     }
     Ok(bytes as u64)
 }
-// ANCHOR_END: parse_size
 
-// ANCHOR: unit_multiplier
 /// `""` or `b` for bytes; else a letter of `kmgtp`, then nothing, `b`, `i` or `ib`.
 fn unit_multiplier(unit: &str) -> Option<u64> {
     if matches!(unit, "" | "b") {
@@ -44,7 +41,6 @@ fn unit_multiplier(unit: &str) -> Option<u64> {
     };
     matches!(chars.as_str(), "" | "b" | "i" | "ib").then(|| 1u64 << (10 * power))
 }
-// ANCHOR_END: unit_multiplier
 
 /// `-1` means "no limit" where docker allows it (`--memory-swap -1`); otherwise a size.
 pub fn parse_size_or_unlimited(text: &str) -> Result<Option<u64>, String> {

@@ -5,7 +5,9 @@ use crate::resources::Resources;
 
 // ANCHOR: weight
 /// Docker's `--cpu-shares` (v1's 2–262144, default 1024) as a v2 weight (1–10000, default
-/// 100), with the linear map runc and crun use: 2 → 1, 262144 → 10000, 1024 → 39.
+/// 100), with the linear map of the OCI runtime spec's conversion (runc before 1.3.2, crun
+/// before 1.23): 2 → 1, 262144 → 10000, 1024 → 39. Newer runc and crun use a curve that maps
+/// 1024 to the v2 default of 100; either way two containers' ratio is what counts here.
 pub fn shares_to_weight(shares: u64) -> u64 {
     1 + (shares.saturating_sub(2) * 9_999) / 262_142
 }
