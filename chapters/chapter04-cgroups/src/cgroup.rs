@@ -16,10 +16,10 @@ use chapter03::chapter01::ContainerError;
 use nix::errno::Errno;
 use nix::unistd::Pid;
 
+use crate::backend::{backend, Backend};
 use crate::hierarchy::Hierarchy;
-use crate::plan::{CgroupPlan, Controller, Value, Version, Write};
+use crate::plan::{CgroupPlan, Controller, Value, Write};
 use crate::stats::Stats;
-use crate::{v1, v2};
 
 /// The group every container's cgroup lives under, like docker's `docker`.
 pub const PARENT: &str = "mini-docker";
@@ -30,7 +30,7 @@ const REMOVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// One container's cgroup.
 #[derive(Debug)]
 pub struct Cgroup {
-    version: Version,
+    backend: &'static dyn Backend,
     /// The directory holding each controller's files (in v2, the same one for all).
     dirs: BTreeMap<Controller, PathBuf>,
 }
@@ -45,7 +45,7 @@ impl Cgroup {
         plan: &CgroupPlan,
     ) -> Result<Cgroup, ContainerError> {
         let mut cgroup = Cgroup {
-            version: hierarchy.version(),
+            backend: backend(hierarchy.version()),
             dirs: BTreeMap::new(),
         };
         let created = match hierarchy {
@@ -157,7 +157,7 @@ impl Cgroup {
             )));
         }
         Ok(Cgroup {
-            version: hierarchy.version(),
+            backend: backend(hierarchy.version()),
             dirs,
         })
     }
@@ -195,25 +195,18 @@ impl Cgroup {
     /// done: v1 `freezer.state` goes through `FREEZING` to `FROZEN`, v2 `cgroup.events`
     /// shows `frozen 1`.
     pub fn set_frozen(&self, frozen: bool) -> Result<(), ContainerError> {
-        let (write, check_file) = match self.version {
-            Version::V1 => (v1::freezer::set(frozen), v1::freezer::STATE_FILE),
-            Version::V2 => (v2::freezer::set(frozen), "cgroup.events"),
-        };
-        self.write(&write)?;
-        let dir = self.dir(Controller::Freezer)?;
+        self.write(&self.backend.freeze(frozen))?;
+        let (controller, state_file) = self.backend.freeze_state();
+        let dir = self.dir(controller)?;
         if !on_cgroupfs(dir) {
             return Ok(());
         }
         let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let text = read_file(&dir.join(check_file)).unwrap_or_default();
-            let is_frozen = match self.version {
-                Version::V1 => v1::freezer::is_frozen(&text),
-                Version::V2 => v2::freezer::is_frozen(&text),
-            };
-            if is_frozen == frozen {
-                return Ok(());
-            }
+        while self
+            .backend
+            .is_frozen(&read_file(&dir.join(state_file)).unwrap_or_default())
+            != frozen
+        {
             if Instant::now() > deadline {
                 return Err(ContainerError::Invalid(format!(
                     "the cgroup {} did not {} within 5 s",
@@ -223,69 +216,33 @@ impl Cgroup {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+        Ok(())
     }
     // ANCHOR_END: freeze
 
     // ANCHOR: stats
     /// Memory, CPU time and process count, read from the version's files.
     pub fn stats(&self) -> Stats {
-        let read = |controller, file: &str| {
-            self.dirs
-                .get(&controller)
-                .and_then(|dir| read_file(&dir.join(file)).ok())
-                .unwrap_or_default()
-        };
-        match self.version {
-            Version::V1 => Stats {
-                memory_usage: read(Controller::Memory, "memory.usage_in_bytes")
-                    .trim()
-                    .parse()
-                    .unwrap_or(0),
-                memory_limit: v1::memory::parse_limit(&read(
-                    Controller::Memory,
-                    "memory.limit_in_bytes",
-                )),
-                cpu_time: Duration::from_nanos(v1::cpu::usage_nanos(&read(
-                    Controller::Cpuacct,
-                    "cpuacct.usage",
-                ))),
-                pids: v1::pids::current(&read(Controller::Pids, "pids.current")),
-            },
-            Version::V2 => Stats {
-                memory_usage: read(Controller::Memory, "memory.current")
-                    .trim()
-                    .parse()
-                    .unwrap_or(0),
-                memory_limit: v2::memory::parse_limit(&read(Controller::Memory, "memory.max")),
-                cpu_time: Duration::from_micros(v2::cpu::usage_micros(&read(
-                    Controller::Cpu,
-                    "cpu.stat",
-                ))),
-                pids: v1::pids::current(&read(Controller::Pids, "pids.current")),
-            },
-        }
+        self.backend
+            .stats(&|controller, file| self.read(controller, file))
     }
     // ANCHOR_END: stats
 
     // ANCHOR: oom_killed
     /// Whether the kernel's OOM killer killed a process of this group.
     pub fn oom_killed(&self) -> bool {
-        let Some(dir) = self.dirs.get(&Controller::Memory) else {
-            return false;
-        };
-        match self.version {
-            Version::V1 => {
-                v1::memory::oom_kills(
-                    &read_file(&dir.join("memory.oom_control")).unwrap_or_default(),
-                ) > 0
-            }
-            Version::V2 => {
-                v2::memory::oom_kills(&read_file(&dir.join("memory.events")).unwrap_or_default())
-                    > 0
-            }
-        }
+        self.backend
+            .oom_kills(&|controller, file| self.read(controller, file))
+            > 0
     }
-    // ANCHOR_END: oom_killed
+
+    /// A control file's text, empty when the file or the controller is missing.
+    fn read(&self, controller: Controller, file: &str) -> String {
+        self.dirs
+            .get(&controller)
+            .and_then(|dir| read_file(&dir.join(file)).ok())
+            .unwrap_or_default()
+    }
 
     /// The directories of this cgroup (one per controller in v1, one in v2).
     pub fn unique_dirs(&self) -> Vec<&Path> {

@@ -9,7 +9,8 @@
 //! (`/sys/fs/cgroup/memory/...`, `/sys/fs/cgroup/cpu/...`), and different file names and
 //! units. **v2** has a single tree, every controller's files in each group, and the rule that
 //! a group with children holds no processes. Hosts still run either (or both: "hybrid"), so
-//! this chapter has one abstraction and two backends, and its tests run on both.
+//! this chapter has one trait ([`backend::Backend`]) with two implementations, and its tests
+//! run on both.
 //!
 //! The flow: docker's flags ([`ResourceFlags`]) are checked into [`Resources`]; a backend
 //! turns them into a [`CgroupPlan`] — pure data, which file gets which value; [`Cgroup`]
@@ -26,14 +27,17 @@
 //! ## Modules
 //! - [`units`] — docker's size syntax (`200m`, `30MB`, `1.5g`).
 //! - [`resources`] — the flags, docker's checks, the numbers.
+//! - [`backend`] — the one trait behind which v1 and v2 differ.
 //! - [`plan`] — a plan: controllers, then (file, value) writes, in order.
-//! - [`v1`], [`v2`] — one file per controller: what to write, how to read it back.
+//! - [`v1`], [`v2`] — the two backends; one file per controller: what to write, how to
+//!   read it back.
 //! - [`hierarchy`] — where the cgroup filesystems are mounted (v1, hybrid, v2).
 //! - [`cgroup`] — create, apply, add a process, freeze, stats, OOM, remove.
 //! - [`stats`] — the numbers `docker stats` shows.
 //! - [`host_side`] — the cgroup as chapter 3's host-side step of a run.
 //! - [`limited`] — a limited container held by the caller (the demo runs several).
 
+pub mod backend;
 pub mod cgroup;
 pub mod hierarchy;
 pub mod host_side;
@@ -56,8 +60,5 @@ pub use stats::Stats;
 
 /// The plan for `resources` on a host of `version`.
 pub fn plan_for(version: Version, resources: &Resources) -> CgroupPlan {
-    match version {
-        Version::V1 => v1::plan(resources),
-        Version::V2 => v2::plan(resources),
-    }
+    backend::backend(version).plan(resources)
 }

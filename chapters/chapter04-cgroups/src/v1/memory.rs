@@ -37,6 +37,11 @@ pub fn plan(r: &Resources) -> Vec<Write> {
 }
 // ANCHOR_END: memory
 
+/// A byte count file (`memory.usage_in_bytes`, v2's `memory.current`).
+pub fn usage(text: &str) -> u64 {
+    text.trim().parse().unwrap_or(0)
+}
+
 /// v1 shows "no limit" as a huge number (the largest page-aligned `i64`).
 pub fn parse_limit(text: &str) -> Option<u64> {
     text.trim()
