@@ -73,16 +73,28 @@ impl CgroupMode {
     }
 }
 
+impl CgroupMode {
+    /// The running host's mode: two `statfs(2)` calls.
+    pub fn detect() -> Option<Self> {
+        CgroupMode::from_magic(
+            statfs_magic("/sys/fs/cgroup"),
+            statfs_magic("/sys/fs/cgroup/unified"),
+        )
+    }
+}
+
+/// The filesystem type of `path` (its `statfs(2)` magic number), if it exists.
+fn statfs_magic(path: &str) -> Option<i64> {
+    // f_type is an i64 on x86_64 but narrower on other targets, hence the cast.
+    #[allow(clippy::unnecessary_cast)]
+    nix::sys::statfs::statfs(path)
+        .ok()
+        .map(|s| s.filesystem_type().0 as i64)
+}
+
 impl HostFacts {
     /// Reads the facts from the running host.
     pub fn gather() -> Self {
-        // f_type is an i64 on x86_64 but narrower on other targets, hence the cast.
-        #[allow(clippy::unnecessary_cast)]
-        let statfs_magic = |path: &str| {
-            nix::sys::statfs::statfs(path)
-                .ok()
-                .map(|s| s.filesystem_type().0 as i64)
-        };
         let read = |path: &str| std::fs::read_to_string(path).ok();
         HostFacts {
             euid: nix::unistd::geteuid().as_raw(),

@@ -36,8 +36,7 @@ impl Hierarchy {
     /// Reads the host's layout from `/sys/fs/cgroup` (its filesystem type) and
     /// `/proc/self/mountinfo` (where each v1 controller is mounted).
     pub fn detect() -> Result<Self, String> {
-        let facts = chapter03::doctor::HostFacts::gather();
-        match CgroupMode::from_magic(facts.cgroup_root_magic, facts.cgroup_unified_magic) {
+        match CgroupMode::detect() {
             Some(CgroupMode::V2) => Ok(Hierarchy::V2 {
                 root: PathBuf::from("/sys/fs/cgroup"),
             }),
