@@ -18,7 +18,7 @@ use crate::cli::{Cli, Command};
 const ENGINE_ERROR: i32 = 125;
 
 fn main() {
-    chapter04::chapter03::chapter01::steps::default_sigpipe();
+    chapter05::chapter04::chapter03::chapter01::steps::default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

@@ -8,7 +8,7 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use chapter04::chapter03::busybox::{build_rootfs, find_host_busybox};
+use chapter05::chapter04::chapter03::busybox::{build_rootfs, find_host_busybox};
 use testkit::{require_root, MountTable, TempRoot};
 
 /// A test's own state root and busybox rootfs.
@@ -329,4 +329,72 @@ fn cgroup_flags_reach_the_container_and_bad_ones_stop_it_early() {
     }
     assert!(fixture.records().is_empty());
     MountTable::read().assert_same_as(&mounts);
+}
+
+/// Every file under `dir` with its size (symlinks as their target), for comparing trees.
+fn snapshot_tree(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).unwrap().flatten() {
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let link = std::fs::read_link(&path).ok();
+            out.push(format!("{} {} {:?}", path.display(), meta.len(), link));
+            if meta.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_rootfs_is_never_modified_and_layers_follow_rm() {
+    if !require_root("mini-docker: overlay keeps the rootfs untouched") {
+        return;
+    }
+    let fixture = Fixture::new();
+    let before = snapshot_tree(&fixture.rootfs);
+    let script = "echo new > /new.txt; echo more >> /etc/passwd; rm /bin/vi; rm -rf /home; \
+                  mv /etc/hosts /etc/hosts.old; mkdir -p /var/log/app";
+    assert!(fixture.run(&["--rm"], script).status.success());
+    assert_eq!(snapshot_tree(&fixture.rootfs), before, "the rootfs changed");
+    // --rm took the layers with it; only the store's short-link directory is left.
+    let store = fixture.state_root().join("overlay2");
+    let left: Vec<_> = std::fs::read_dir(&store)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, ["l"], "{left:?}");
+
+    // Without --rm the container's layer stays, holding exactly what it wrote.
+    assert!(fixture.run(&[], "echo kept > /kept.txt").status.success());
+    let id = fixture.records()[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let kept = std::fs::read_to_string(store.join(&id).join("diff/kept.txt")).unwrap();
+    assert_eq!(kept, "kept\n");
+    assert!(!fixture.rootfs.join("kept.txt").exists());
+
+    // A container that never starts leaves no layer behind.
+    let output = fixture
+        .command()
+        .arg("run")
+        .arg("--rootfs")
+        .arg(&fixture.rootfs)
+        .arg("no-such-command")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(127));
+    let layers = std::fs::read_dir(&store).unwrap().count();
+    assert_eq!(
+        layers,
+        1 + 2,
+        "the l/ directory and the kept container's two layers"
+    );
 }

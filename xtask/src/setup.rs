@@ -141,7 +141,7 @@ fn build_default_rootfs() -> Result<(), String> {
 pub fn demo() -> Result<(), String> {
     run(cargo().args(["build", "--workspace"]))?;
     build_default_rootfs()?;
-    let steps: [(&str, &[&str]); 9] = [
+    let steps: [(&str, &[&str]); 11] = [
         ("chapter01", &["run", "/bin/sh", "-c", "exit 3"]),
         ("chapter01", &["run", "/bin/sh", "-c", "kill -9 $$"]),
         ("chapter02", &["run"]),
@@ -156,6 +156,8 @@ pub fn demo() -> Result<(), String> {
         ("chapter04", &["memory", DEFAULT_ROOTFS]),
         ("chapter04", &["cpu-shares", DEFAULT_ROOTFS]),
         ("chapter04", &["pause", DEFAULT_ROOTFS]),
+        ("chapter05", &["cow", DEFAULT_ROOTFS]),
+        ("chapter05", &["layers", DEFAULT_ROOTFS, "120"]),
         ("mini-docker", &["doctor"]),
     ];
     for (binary, args) in steps {

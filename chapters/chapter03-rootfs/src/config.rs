@@ -37,6 +37,10 @@ fn as_string<S: serde::Serializer>(set: &NamespaceSet, s: S) -> Result<S::Ok, S:
 /// Everything the child will do, in order; see [`ContainerPlan`]'s `Display`.
 pub struct ContainerPlan {
     pub isolation: Isolation,
+    /// Steps that make the root filesystem appear at the rootfs path — chapter 5 mounts an
+    /// overlay there. They run right after mount propagation is made private (so the mount
+    /// stays in the container's namespace) and before the rootfs is bound and pivoted into.
+    pub rootfs_source: Vec<Box<dyn ChildStep>>,
     pub rootfs: RootfsPlan,
     pub workdir: Option<CreateWorkdir>,
     pub exec: ExecPlan,
@@ -90,6 +94,7 @@ impl ContainerConfig {
             .with_cwd(workdir.clone().unwrap_or_else(|| PathBuf::from("/")));
         Ok(ContainerPlan {
             isolation,
+            rootfs_source: Vec::new(),
             rootfs: RootfsPlan::new(rootfs, &self.namespaces),
             workdir: workdir.map(|dir| CreateWorkdir::new(&dir)),
             exec,
@@ -98,7 +103,7 @@ impl ContainerConfig {
 }
 
 /// The rootfs must be an existing directory other than `/`; returns its absolute, resolved path.
-fn check_rootfs(rootfs: &Path) -> Result<PathBuf, ContainerError> {
+pub fn check_rootfs(rootfs: &Path) -> Result<PathBuf, ContainerError> {
     let resolved = std::fs::canonicalize(rootfs).map_err(|error| {
         ContainerError::Invalid(match error.kind() {
             std::io::ErrorKind::NotFound => format!("rootfs {} does not exist", rootfs.display()),
@@ -187,7 +192,7 @@ impl ContainerPlan {
     /// The child's plan: rootfs steps, then the working directory, then exec.
     /// (The isolation steps are put in front of these by [`chapter02::create`].)
     pub fn child_plan(self) -> (Isolation, ChildPlan) {
-        let mut setup = self.rootfs.into_child_steps();
+        let mut setup = self.rootfs.into_child_steps_with(self.rootfs_source);
         if let Some(workdir) = self.workdir {
             setup.push(Box::new(workdir));
         }
@@ -220,7 +225,10 @@ impl fmt::Display for ContainerPlan {
             .iter()
             .map(ToString::to_string)
             .collect();
-        lines.extend(self.rootfs.steps.iter().map(ToString::to_string));
+        let (private, rest) = self.rootfs.steps.split_at(1.min(self.rootfs.steps.len()));
+        lines.extend(private.iter().map(ToString::to_string));
+        lines.extend(self.rootfs_source.iter().map(ToString::to_string));
+        lines.extend(rest.iter().map(ToString::to_string));
         if let Some(workdir) = &self.workdir {
             lines.push(workdir.to_string());
         }

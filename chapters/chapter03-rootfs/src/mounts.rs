@@ -154,10 +154,21 @@ impl RootfsPlan {
 
     /// The steps as [`ChildStep`]s for the child's plan.
     pub fn into_child_steps(self) -> Vec<Box<dyn ChildStep>> {
-        self.steps
-            .into_iter()
-            .map(|step| Box::new(step) as Box<dyn ChildStep>)
-            .collect()
+        self.into_child_steps_with(Vec::new())
+    }
+
+    /// The steps, with `source` (what makes the rootfs appear, such as an overlay mount)
+    /// placed right after the first step, which makes mount propagation private.
+    pub fn into_child_steps_with(self, source: Vec<Box<dyn ChildStep>>) -> Vec<Box<dyn ChildStep>> {
+        let mut steps = self.steps.into_iter();
+        let mut all: Vec<Box<dyn ChildStep>> = Vec::new();
+        if let Some(first) = steps.next() {
+            debug_assert_eq!(first, MountStep::MakePrivate);
+            all.push(Box::new(first));
+        }
+        all.extend(source);
+        all.extend(steps.map(|step| Box::new(step) as Box<dyn ChildStep>));
+        all
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use chapter01::{ContainerError, ExitStatus, SignalForwarding};
+use chapter01::{ChildStep, ContainerError, ExitStatus, SignalForwarding};
 use nix::unistd::Pid;
 
 use crate::config::ContainerConfig;
@@ -55,6 +55,9 @@ pub struct ForegroundRun<'a> {
     pub config: ContainerConfig,
     /// `--rm`: remove the record once the container has exited.
     pub remove_when_done: bool,
+    /// Steps that make the rootfs appear inside the container's mount namespace (chapter 5:
+    /// the overlay mount); see [`crate::ContainerPlan::rootfs_source`].
+    pub rootfs_source: Vec<Box<dyn ChildStep>>,
     /// Host-side work between create and start, and after the end.
     pub host_side: &'a mut dyn HostSide,
     /// Shows a warning to the user (the CLI prints `WARNING: ...` on stderr).
@@ -70,7 +73,8 @@ impl ForegroundRun<'_> {
     /// removed as well: docker keeps such a container in the `Created` state, but until
     /// chapter 7 there is no `rm` to get rid of it.
     pub fn run(self) -> Result<Finished, ContainerError> {
-        let plan = self.config.prepare()?;
+        let mut plan = self.config.prepare()?;
+        plan.rootfs_source = self.rootfs_source;
         // Block the signals we forward before the child exists, and keep them blocked until
         // the record is final: no moment in which Ctrl-C kills us but not the container, or
         // kills us between its end and the record of it.

@@ -1,0 +1,105 @@
+//! The overlay mount: a plan (its options string) and the child step that mounts it.
+
+use std::ffi::CString;
+use std::fmt;
+use std::path::PathBuf;
+
+use chapter04::chapter03::chapter01::steps::cstring;
+use chapter04::chapter03::chapter01::{ChildStep, ContainerError};
+use nix::errno::Errno;
+use nix::mount::MsFlags;
+
+/// The most `mount(2)` copies of the options: one page, including the final NUL.
+pub const PAGE_SIZE: usize = 4096;
+
+/// `mount -t overlay overlay -o lowerdir=…,upperdir=…,workdir=… TARGET`, run from `base`
+/// so the (short, relative) layer names resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlayMount {
+    /// The directory the relative names below are relative to (the layer store).
+    pub base: PathBuf,
+    /// Read-only layers, topmost first: `l/<link>` names, or absolute directories.
+    pub lower: Vec<String>,
+    /// The writable layer, `<id>/diff`.
+    pub upper: String,
+    /// overlayfs's scratch directory, on the same filesystem as `upper`.
+    pub work: String,
+    /// Where the union appears, `<store>/<id>/merged`.
+    pub target: PathBuf,
+}
+
+impl OverlayMount {
+    // ANCHOR: options
+    /// The options string: what has to fit in one page.
+    pub fn options(&self) -> String {
+        format!(
+            "lowerdir={},upperdir={},workdir={}",
+            self.lower.join(":"),
+            self.upper,
+            self.work
+        )
+    }
+
+    /// Checks the options fit in a page, and builds the step that mounts them.
+    pub fn into_step(self) -> Result<OverlayMountStep, ContainerError> {
+        let options = self.options();
+        if options.len() >= PAGE_SIZE {
+            return Err(ContainerError::Invalid(format!(
+                "the overlay options for {} layers take {} bytes; mount(2) reads at most {}",
+                self.lower.len(),
+                options.len(),
+                PAGE_SIZE - 1
+            )));
+        }
+        Ok(OverlayMountStep {
+            base: cstring(&self.base),
+            target: cstring(&self.target),
+            options: cstring(options.as_ref()),
+            shown: self.to_string(),
+        })
+    }
+    // ANCHOR_END: options
+}
+
+impl fmt::Display for OverlayMount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cd {} && mount -t overlay -o {} overlay {}",
+            self.base.display(),
+            self.options(),
+            self.target.display()
+        )
+    }
+}
+
+/// The overlay mount as a step of the container's child: in its private mount namespace.
+pub struct OverlayMountStep {
+    base: CString,
+    target: CString,
+    options: CString,
+    shown: String,
+}
+
+impl ChildStep for OverlayMountStep {
+    // ANCHOR: mount_step
+    /// `chdir` into the store, then mount: overlayfs resolves the relative layer names
+    /// against the working directory at mount time (the trick docker's overlay2 uses).
+    fn run(&self) -> Result<(), Errno> {
+        nix::unistd::chdir(self.base.as_c_str())?;
+        nix::mount::mount(
+            Some(c"overlay"),
+            self.target.as_c_str(),
+            Some(c"overlay"),
+            MsFlags::empty(),
+            Some(self.options.as_c_str()),
+        )
+    }
+    // ANCHOR_END: mount_step
+}
+
+impl fmt::Display for OverlayMountStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}

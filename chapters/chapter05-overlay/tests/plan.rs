@@ -1,0 +1,115 @@
+//! Snapshots of chapter 5's plans: the store layout, the overlay options, the page limit.
+
+// In a test, a failed unwrap is a failed test with its reason: exactly what we want.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use chapter05::{ContainerFs, LayerStore, Lower, OverlayMount};
+
+/// Short link names are random: show them as L1, L2, ... in order of appearance.
+fn stable_links(text: &str) -> String {
+    let mut out = text.to_owned();
+    let mut seen: Vec<String> = Vec::new();
+    let regex = regex_lite(&out);
+    for link in regex {
+        if !seen.contains(&link) {
+            seen.push(link.clone());
+            out = out.replace(&link, &format!("L{}", seen.len()));
+        }
+    }
+    out
+}
+
+/// Every 26-character run of A–Z and 2–7 (a short link name).
+fn regex_lite(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let is_link_char = |b: u8| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b);
+    let mut found = Vec::new();
+    let mut start = None;
+    for (i, &b) in bytes.iter().chain(std::iter::once(&b' ')).enumerate() {
+        match (is_link_char(b), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                if i - s == 26 {
+                    found.push(text[s..i].to_owned());
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+fn tree(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let shown = path.strip_prefix(root).unwrap().display().to_string();
+            if meta.file_type().is_symlink() {
+                out.push(format!(
+                    "{shown} -> {}",
+                    std::fs::read_link(&path).unwrap().display()
+                ));
+            } else if meta.is_dir() {
+                out.push(format!("{shown}/"));
+                stack.push(path);
+            } else {
+                let content = std::fs::read_to_string(&path).unwrap_or_default();
+                out.push(format!(
+                    "{shown} = {:?}",
+                    content.lines().next().unwrap_or("")
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_two_layer_image_and_a_container_on_it() {
+    let root = testkit::TempRoot::new();
+    let store = LayerStore::open(root.path()).unwrap();
+    let base = store.create_layer("base", None).unwrap();
+    let app = store.create_layer("app", Some(&base)).unwrap();
+    let fs = ContainerFs::create(&store, "c0ffee", &Lower::Image(app), "web").unwrap();
+    let layout = tree(store.dir()).join("\n");
+    let plan = fs.mount_plan();
+    let shown = format!("{layout}\n\n{plan}").replace(&root.path().display().to_string(), "<root>");
+    // Sort again once the random names are replaced, so the order is stable too.
+    let stable = stable_links(&shown);
+    let (layout, plan) = stable.split_once("\n\n").unwrap();
+    let mut lines: Vec<&str> = layout.lines().collect();
+    lines.sort();
+    insta::assert_snapshot!(format!("{}\n\n{plan}", lines.join("\n")));
+    // The container layer's lower chain: init, app, base.
+    assert_eq!(fs.layer.lower.len(), 3);
+    fs.remove();
+    assert!(!store.dir().join("c0ffee").exists() && !store.dir().join("c0ffee-init").exists());
+}
+
+fn mount_with(layers: usize, name: &str) -> OverlayMount {
+    OverlayMount {
+        base: PathBuf::from("/var/lib/mini-docker/overlay2"),
+        lower: (0..layers).map(|_| name.to_owned()).collect(),
+        upper: format!("{}/diff", "f".repeat(64)),
+        work: format!("{}/work", "f".repeat(64)),
+        target: PathBuf::from("/var/lib/mini-docker/overlay2/x/merged"),
+    }
+}
+
+#[test]
+fn short_links_fit_120_layers_in_a_page_and_full_paths_do_not() {
+    let short = format!("l/{}", "A".repeat(26));
+    let options = mount_with(120, &short).options();
+    assert!(options.len() < 4096, "{}", options.len());
+    assert!(mount_with(120, &short).into_step().is_ok());
+    let long = format!("/var/lib/mini-docker/overlay2/{}/diff", "f".repeat(64));
+    let error = mount_with(120, &long).into_step().err().unwrap();
+    insta::assert_snapshot!(error.to_string());
+}
