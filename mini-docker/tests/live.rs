@@ -36,12 +36,18 @@ impl Fixture {
     }
 
     fn run(&self, flags: &[&str], script: &str) -> Output {
+        let mut args = flags.to_vec();
+        args.extend(["/bin/sh", "-c", script]);
+        self.run_args(&args)
+    }
+
+    /// `mini-docker run --rootfs <rootfs> ARGS...`.
+    fn run_args(&self, args: &[&str]) -> Output {
         self.command()
             .arg("run")
             .arg("--rootfs")
             .arg(&self.rootfs)
-            .args(flags)
-            .args(["/bin/sh", "-c", script])
+            .args(args)
             .output()
             .unwrap()
     }
@@ -164,14 +170,7 @@ fn failures_give_one_line_the_right_code_and_leave_nothing() {
     );
 
     // A missing command: 127.
-    let output = fixture
-        .command()
-        .arg("run")
-        .arg("--rootfs")
-        .arg(&fixture.rootfs)
-        .arg("no-such-command")
-        .output()
-        .unwrap();
+    let output = fixture.run_args(&["no-such-command"]);
     assert_eq!(output.status.code(), Some(127));
     assert_eq!(
         stderr(&output),
@@ -179,14 +178,7 @@ fn failures_give_one_line_the_right_code_and_leave_nothing() {
     );
 
     // A file that is not executable: 126.
-    let output = fixture
-        .command()
-        .arg("run")
-        .arg("--rootfs")
-        .arg(&fixture.rootfs)
-        .arg("/etc/passwd")
-        .output()
-        .unwrap();
+    let output = fixture.run_args(&["/etc/passwd"]);
     assert_eq!(output.status.code(), Some(126));
     assert_eq!(stderr(&output).lines().count(), 1);
 
@@ -382,14 +374,7 @@ fn the_rootfs_is_never_modified_and_layers_follow_rm() {
     assert!(!fixture.rootfs.join("kept.txt").exists());
 
     // A container that never starts leaves no layer behind.
-    let output = fixture
-        .command()
-        .arg("run")
-        .arg("--rootfs")
-        .arg(&fixture.rootfs)
-        .arg("no-such-command")
-        .output()
-        .unwrap();
+    let output = fixture.run_args(&["no-such-command"]);
     assert_eq!(output.status.code(), Some(127));
     let layers = std::fs::read_dir(&store).unwrap().count();
     assert_eq!(
