@@ -31,6 +31,9 @@ const REMOVE_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct Cgroup {
     backend: &'static dyn Backend,
+    /// On a real cgroupfs (not a fake one in a temp dir): the kernel makes the control files.
+    /// Decided once, from the hierarchy, not per write.
+    real: bool,
     /// The directory holding each controller's files (in v2, the same one for all).
     dirs: BTreeMap<Controller, PathBuf>,
 }
@@ -46,6 +49,7 @@ impl Cgroup {
     ) -> Result<Cgroup, ContainerError> {
         let mut cgroup = Cgroup {
             backend: backend(hierarchy.version()),
+            real: hierarchy.is_real(),
             dirs: BTreeMap::new(),
         };
         let created = match hierarchy {
@@ -82,7 +86,7 @@ impl Cgroup {
                 make_dir(&parent)?;
                 if *controller == Controller::Cpuset {
                     for file in ["cpuset.cpus", "cpuset.mems"] {
-                        copy_from_parent(&parent, file)?;
+                        copy_from_parent(&parent, file, self.real)?;
                     }
                 }
             }
@@ -107,12 +111,12 @@ impl Cgroup {
         controllers: &[Controller],
     ) -> Result<(), ContainerError> {
         let names: Vec<&str> = controllers.iter().filter_map(|c| c.v2_name()).collect();
-        enable_controllers(root, &names)?;
+        enable_controllers(root, &names, self.real)?;
         let parent = root.join(PARENT);
         if !parent.is_dir() {
             make_dir(&parent)?;
         }
-        enable_controllers(&parent, &names)?;
+        enable_controllers(&parent, &names, self.real)?;
         let dir = parent.join(name);
         make_dir(&dir)?;
         for controller in controllers {
@@ -158,6 +162,7 @@ impl Cgroup {
         }
         Ok(Cgroup {
             backend: backend(hierarchy.version()),
+            real: hierarchy.is_real(),
             dirs,
         })
     }
@@ -170,7 +175,7 @@ impl Cgroup {
             let dir = self.dir(write.controller)?;
             let path = dir.join(write.file);
             if let Some(warning) = write.optional {
-                if on_cgroupfs(dir) && !path.exists() {
+                if self.real && !path.exists() {
                     warnings.push(warning.to_owned());
                     continue;
                 }
@@ -185,7 +190,7 @@ impl Cgroup {
     /// host while the child waits at the gate, so it is limited before its command runs.
     pub fn add_process(&self, pid: Pid) -> Result<(), ContainerError> {
         for dir in self.unique_dirs() {
-            write_file(&dir.join("cgroup.procs"), &pid.to_string())?;
+            write_file(&dir.join("cgroup.procs"), &pid.to_string(), self.real)?;
         }
         Ok(())
     }
@@ -198,7 +203,7 @@ impl Cgroup {
         self.write(&self.backend.freeze(frozen))?;
         let (controller, state_file) = self.backend.freeze_state();
         let dir = self.dir(controller)?;
-        if !on_cgroupfs(dir) {
+        if !self.real {
             return Ok(());
         }
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -261,7 +266,7 @@ impl Cgroup {
             if !dir.exists() {
                 continue;
             }
-            if !on_cgroupfs(dir) {
+            if !self.real {
                 let _ = std::fs::remove_dir_all(dir);
                 continue;
             }
@@ -306,7 +311,7 @@ impl Cgroup {
                 read_file(&parent.join(write.file))?.trim().to_owned()
             }
         };
-        write_file(&dir.join(write.file), &value)
+        write_file(&dir.join(write.file), &value, self.real)
     }
 }
 
@@ -321,7 +326,7 @@ fn kill_members(dir: &Path) {
 }
 
 /// Adds `+name` to `dir/cgroup.subtree_control` for each name not enabled yet.
-fn enable_controllers(dir: &Path, names: &[&str]) -> Result<(), ContainerError> {
+fn enable_controllers(dir: &Path, names: &[&str], real: bool) -> Result<(), ContainerError> {
     let path = dir.join("cgroup.subtree_control");
     let enabled = std::fs::read_to_string(&path).unwrap_or_default();
     let missing: Vec<String> = names
@@ -336,22 +341,22 @@ fn enable_controllers(dir: &Path, names: &[&str]) -> Result<(), ContainerError> 
     if missing.is_empty() {
         return Ok(());
     }
-    if on_cgroupfs(dir) {
+    if real {
         // One write per controller: a single unavailable one must not hide the others.
         for entry in &missing {
-            write_file(&path, entry)?;
+            write_file(&path, entry, real)?;
         }
         Ok(())
     } else {
         let all = format!("{} {}", enabled.trim(), missing.join(" "));
-        write_file(&path, all.trim())
+        write_file(&path, all.trim(), real)
     }
 }
 
-fn copy_from_parent(dir: &Path, file: &str) -> Result<(), ContainerError> {
+fn copy_from_parent(dir: &Path, file: &str, real: bool) -> Result<(), ContainerError> {
     let parent = dir.parent().unwrap_or(dir);
     let value = read_file(&parent.join(file))?;
-    write_file(&dir.join(file), value.trim())
+    write_file(&dir.join(file), value.trim(), real)
 }
 
 fn make_dir(path: &Path) -> Result<(), ContainerError> {
@@ -371,8 +376,8 @@ fn read_file(path: &Path) -> Result<String, ContainerError> {
 
 /// Writes a cgroup file. On a real cgroupfs the file must exist (the kernel makes them);
 /// on a fake one it is created.
-fn write_file(path: &Path, value: &str) -> Result<(), ContainerError> {
-    let create = path.parent().is_some_and(|dir| !on_cgroupfs(dir));
+fn write_file(path: &Path, value: &str, real: bool) -> Result<(), ContainerError> {
+    let create = !real;
     let result = std::fs::OpenOptions::new()
         .write(true)
         .truncate(true)

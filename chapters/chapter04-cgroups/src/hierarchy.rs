@@ -61,6 +61,15 @@ impl Hierarchy {
         }
     }
 
+    /// Whether this is a real cgroup filesystem (rather than a fake one in a temp dir).
+    pub fn is_real(&self) -> bool {
+        let probe = match self {
+            Hierarchy::V1 { mounts } => mounts.values().next(),
+            Hierarchy::V2 { root } => Some(root),
+        };
+        probe.is_some_and(|path| crate::cgroup::on_cgroupfs(path))
+    }
+
     pub fn version(&self) -> Version {
         match self {
             Hierarchy::V1 { .. } => Version::V1,

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::resources::Resources;
+
 /// The cgroup version whose files a plan names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
@@ -94,6 +96,30 @@ pub struct CgroupPlan {
     pub version: Version,
     pub controllers: Vec<Controller>,
     pub writes: Vec<Write>,
+}
+
+impl CgroupPlan {
+    /// A plan that joins the `always` controllers — plus `io` and `cpuset` when the
+    /// resources limit them — and makes `writes`, in order.
+    pub fn assemble(
+        version: Version,
+        always: &[Controller],
+        resources: &Resources,
+        writes: Vec<Write>,
+    ) -> Self {
+        let mut controllers = always.to_vec();
+        if resources.limits_io() {
+            controllers.push(Controller::Io);
+        }
+        if resources.cpuset_cpus.is_some() {
+            controllers.push(Controller::Cpuset);
+        }
+        CgroupPlan {
+            version,
+            controllers,
+            writes,
+        }
+    }
 }
 
 impl fmt::Display for CgroupPlan {

@@ -302,6 +302,15 @@ impl Resources {
         Ok(())
     }
 
+    /// Whether any block-IO limit is set (then the `blkio`/`io` controller is needed).
+    pub fn limits_io(&self) -> bool {
+        self.blkio_weight.is_some()
+            || !self.device_read_bps.is_empty()
+            || !self.device_write_bps.is_empty()
+            || !self.device_read_iops.is_empty()
+            || !self.device_write_iops.is_empty()
+    }
+
     /// Whether any limit is set at all.
     pub fn is_empty(&self) -> bool {
         *self == Resources::default()

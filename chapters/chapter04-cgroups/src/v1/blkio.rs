@@ -4,14 +4,6 @@
 use crate::plan::{Controller, Write};
 use crate::resources::{DeviceRate, Resources};
 
-pub fn is_used(r: &Resources) -> bool {
-    r.blkio_weight.is_some()
-        || !r.device_read_bps.is_empty()
-        || !r.device_write_bps.is_empty()
-        || !r.device_read_iops.is_empty()
-        || !r.device_write_iops.is_empty()
-}
-
 pub fn plan(r: &Resources) -> Vec<Write> {
     let mut writes = Vec::new();
     if let Some(weight) = r.blkio_weight {

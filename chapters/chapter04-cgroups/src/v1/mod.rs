@@ -62,19 +62,13 @@ impl Backend for V1 {
 /// The v1 plan: always memory, cpu, cpuacct, pids and freezer (so stats and pause work);
 /// blkio and cpuset only when they are limited.
 pub fn plan(r: &Resources) -> CgroupPlan {
-    let mut controllers = vec![
+    let always = [
         Controller::Memory,
         Controller::Cpu,
         Controller::Cpuacct,
         Controller::Pids,
         Controller::Freezer,
     ];
-    if blkio::is_used(r) {
-        controllers.push(Controller::Io);
-    }
-    if r.cpuset_cpus.is_some() {
-        controllers.push(Controller::Cpuset);
-    }
     let writes = [
         memory::plan(r),
         cpu::plan(r),
@@ -83,10 +77,6 @@ pub fn plan(r: &Resources) -> CgroupPlan {
         blkio::plan(r),
     ]
     .concat();
-    CgroupPlan {
-        version: Version::V1,
-        controllers,
-        writes,
-    }
+    CgroupPlan::assemble(Version::V1, &always, r, writes)
 }
 // ANCHOR_END: plan

@@ -7,10 +7,6 @@ use std::collections::BTreeMap;
 use crate::plan::{Controller, Write};
 use crate::resources::{DeviceNumber, Resources};
 
-pub fn is_used(r: &Resources) -> bool {
-    crate::v1::blkio::is_used(r)
-}
-
 pub fn plan(r: &Resources) -> Vec<Write> {
     let mut writes = Vec::new();
     if let Some(weight) = r.blkio_weight {

@@ -57,13 +57,7 @@ impl Backend for V2 {
 /// The v2 plan: memory, cpu and pids always (for stats), io and cpuset when limited.
 /// Freezing needs no controller in v2.
 pub fn plan(r: &Resources) -> CgroupPlan {
-    let mut controllers = vec![Controller::Memory, Controller::Cpu, Controller::Pids];
-    if io::is_used(r) {
-        controllers.push(Controller::Io);
-    }
-    if r.cpuset_cpus.is_some() {
-        controllers.push(Controller::Cpuset);
-    }
+    let always = [Controller::Memory, Controller::Cpu, Controller::Pids];
     let writes = [
         memory::plan(r),
         cpu::plan(r),
@@ -72,10 +66,6 @@ pub fn plan(r: &Resources) -> CgroupPlan {
         io::plan(r),
     ]
     .concat();
-    CgroupPlan {
-        version: Version::V2,
-        controllers,
-        writes,
-    }
+    CgroupPlan::assemble(Version::V2, &always, r, writes)
 }
 // ANCHOR_END: plan
