@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chapter04::chapter03::chapter01::{ContainerError, ExitStatus};
 use chapter04::chapter03::ContainerConfig;
 
-use crate::mount::OverlayMount;
+use crate::mount::{OverlayMount, Writable};
 use crate::store::{Layer, LayerStore};
 
 /// What the container's layers stand on.
@@ -122,12 +122,28 @@ impl ContainerFs {
         OverlayMount {
             base: self.store.dir().to_path_buf(),
             lower: self.layer.lower.clone(),
-            upper: format!("{}/diff", self.layer.id),
-            work: format!("{}/work", self.layer.id),
+            writable: Some(Writable {
+                upper: format!("{}/diff", self.layer.id),
+                work: format!("{}/work", self.layer.id),
+            }),
             target: self.merged(),
         }
     }
     // ANCHOR_END: mount_plan
+
+    /// A read-only overlay of every layer, the container's own included: what the
+    /// container sees as `/`, without a way to change it.
+    pub fn view_plan(&self) -> OverlayMount {
+        let own = format!("{}/diff", self.layer.id);
+        OverlayMount {
+            base: self.store.dir().to_path_buf(),
+            lower: std::iter::once(own)
+                .chain(self.layer.lower.iter().cloned())
+                .collect(),
+            writable: None,
+            target: self.merged(),
+        }
+    }
 
     // ANCHOR: run
     /// Runs `command` in a container whose root is this filesystem (chapter 3's isolation,

@@ -20,24 +20,31 @@ pub struct OverlayMount {
     pub base: PathBuf,
     /// Read-only layers, topmost first: `l/<link>` names, or absolute directories.
     pub lower: Vec<String>,
-    /// The writable layer, `<id>/diff`.
-    pub upper: String,
-    /// overlayfs's scratch directory, on the same filesystem as `upper`.
-    pub work: String,
+    /// The writable layer and overlayfs's scratch directory; without them the union is
+    /// read-only (how [`crate::export`] looks at a container).
+    pub writable: Option<Writable>,
     /// Where the union appears, `<store>/<id>/merged`.
     pub target: PathBuf,
+}
+
+/// The writable half of an overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Writable {
+    /// The container's layer, `<id>/diff`.
+    pub upper: String,
+    /// overlayfs's scratch directory `<id>/work`, on the same filesystem as `upper`.
+    pub work: String,
 }
 
 impl OverlayMount {
     // ANCHOR: options
     /// The options string: what has to fit in one page.
     pub fn options(&self) -> String {
-        format!(
-            "lowerdir={},upperdir={},workdir={}",
-            self.lower.join(":"),
-            self.upper,
-            self.work
-        )
+        let lower = format!("lowerdir={}", self.lower.join(":"));
+        match &self.writable {
+            Some(Writable { upper, work }) => format!("{lower},upperdir={upper},workdir={work}"),
+            None => lower,
+        }
     }
 
     /// Checks the options fit in a page, and builds the step that mounts them.

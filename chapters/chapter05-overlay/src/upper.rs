@@ -51,26 +51,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<UpperEntry>) {
             continue;
         };
         let inside = format!("/{}", path.strip_prefix(root).unwrap_or(&path).display());
-        let file_type = metadata.file_type();
-        let kind = if file_type.is_char_device() && metadata.rdev() == 0 {
-            EntryKind::Whiteout
-        } else if file_type.is_dir() {
-            EntryKind::Directory {
-                opaque: is_opaque(&path),
-            }
-        } else if file_type.is_symlink() {
-            EntryKind::Symlink {
-                target: std::fs::read_link(&path)
-                    .map(|t| t.display().to_string())
-                    .unwrap_or_default(),
-            }
-        } else if file_type.is_file() {
-            EntryKind::File {
-                size: metadata.len(),
-            }
-        } else {
-            EntryKind::Other
-        };
+        let kind = kind_of(&path, &metadata);
         let recurse = matches!(kind, EntryKind::Directory { .. });
         out.push(UpperEntry { path: inside, kind });
         if recurse {
@@ -79,24 +60,38 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<UpperEntry>) {
     }
 }
 
+/// What the entry at `path` is, from its metadata (not following a symlink).
+pub fn kind_of(path: &Path, metadata: &std::fs::Metadata) -> EntryKind {
+    let file_type = metadata.file_type();
+    if file_type.is_char_device() && metadata.rdev() == 0 {
+        EntryKind::Whiteout
+    } else if file_type.is_dir() {
+        EntryKind::Directory {
+            opaque: is_opaque(path),
+        }
+    } else if file_type.is_symlink() {
+        EntryKind::Symlink {
+            target: std::fs::read_link(path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_default(),
+        }
+    } else if file_type.is_file() {
+        EntryKind::File {
+            size: metadata.len(),
+        }
+    } else {
+        EntryKind::Other
+    }
+}
+
 // ANCHOR: opaque
+/// The extended attribute overlayfs puts on an opaque directory.
+pub const OPAQUE_XATTR: &str = "trusted.overlay.opaque";
+
 /// Whether overlayfs marked the directory opaque (`trusted.overlay.opaque` = `y`).
 /// Reading `trusted.*` attributes needs CAP_SYS_ADMIN; without it the answer is "no".
 pub fn is_opaque(dir: &Path) -> bool {
-    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else {
-        return false;
-    };
-    let mut value = [0u8; 4];
-    // SAFETY: lgetxattr writes at most `value.len()` bytes into our buffer.
-    let length = unsafe {
-        libc::lgetxattr(
-            path.as_ptr(),
-            c"trusted.overlay.opaque".as_ptr(),
-            value.as_mut_ptr().cast(),
-            value.len(),
-        )
-    };
-    length == 1 && value[0] == b'y'
+    matches!(crate::xattr::get(dir, OPAQUE_XATTR), Ok(Some(value)) if value == b"y")
 }
 // ANCHOR_END: opaque
 

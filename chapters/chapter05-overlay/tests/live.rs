@@ -68,6 +68,15 @@ fn copy_on_write_walkthrough() {
     for line in ["D /bin/vi", "C /etc/passwd", "A /hello.txt", "C /var/log"] {
         assert!(diff.contains(line), "{line}: {text}");
     }
+    // In a layer tar, the whiteout and the opaque mark are marker files.
+    let tar = section("the upper layer as a layer tar");
+    for line in [
+        "- bin/.wh.vi (0 bytes)",
+        "d var/log/",
+        "- var/log/.wh..wh..opq (0 bytes)",
+    ] {
+        assert!(tar.contains(line), "{line}: {text}");
+    }
     // The rootfs is the read-only bottom layer: untouched.
     assert!(
         text.contains("/etc/passwd has 2 lines, /bin/vi exists: true"),
@@ -91,7 +100,11 @@ fn a_container_on_120_layers() {
     let output = demo(&["layers", rootfs.to_str().unwrap(), "120"]);
     assert!(output.status.success(), "{output:?}");
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("inside: 120 files in /layers"), "{text}");
+    assert!(text.contains("120 image layers + the init layer"), "{text}");
+    assert!(
+        text.contains("inside: 120 files in /layers, busybox from the bottom layer"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -113,4 +126,69 @@ fn a_failing_overlay_mount_leaves_no_mount_and_is_reported() {
     fs.remove();
     assert!(!fs.layer.dir.exists() && !fs.init.dir.exists());
     assert!(rootfs.join("bin/busybox").is_file());
+}
+
+#[test]
+fn export_demo_writes_a_flat_tar() {
+    if !require_root("chapter05: export demo") {
+        return;
+    }
+    let dir = TempRoot::new();
+    let rootfs = busybox_rootfs(dir.path());
+    let tar_file = dir.join("export.tar");
+    let output = demo(&[
+        "export",
+        rootfs.to_str().unwrap(),
+        tar_file.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let list = |pattern: &str| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "tar -tf {} | grep -E '{pattern}'",
+                tar_file.display()
+            ))
+            .output()
+            .unwrap()
+    };
+    let kept = list("^(hello.txt|etc/passwd|bin/vi|bin/busybox)$");
+    assert_eq!(
+        String::from_utf8_lossy(&kept.stdout),
+        "bin/busybox\netc/passwd\nhello.txt\n"
+    );
+    let whiteouts = list("\\.wh\\.");
+    assert_eq!(
+        whiteouts.status.code(),
+        Some(1),
+        "no whiteouts: {whiteouts:?}"
+    );
+
+    let mut session = Session::new();
+    session.replace(rootfs.display().to_string(), "./busybox");
+    session.replace(tar_file.display().to_string(), "export.tar");
+    session.record(
+        "sudo cargo run -p chapter05 -- export ./busybox export.tar",
+        &output,
+    );
+    session.record(
+        "tar -tf export.tar | grep -E '^(hello.txt|etc/passwd|bin/vi|bin/busybox)$'",
+        &kept,
+    );
+    session.record(
+        "tar -tf export.tar | grep -c '\\.wh\\.' || true",
+        &list_count(&tar_file),
+    );
+    session.assert_matches_book("ch05-export");
+}
+
+fn list_count(tar_file: &Path) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "tar -tf {} | grep -c '\\.wh\\.' || true",
+            tar_file.display()
+        ))
+        .output()
+        .unwrap()
 }

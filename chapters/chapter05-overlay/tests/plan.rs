@@ -1,10 +1,17 @@
-//! Snapshots of chapter 5's plans: the store layout, the overlay options, the page limit.
+//! Snapshots of chapter 5's plans: the store layout, the overlay options, the page limit,
+//! and the rules between overlay marks and layer-tar names.
 
 // In a test, a failed unwrap is a failed test with its reason: exactly what we want.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
+use std::ffi::OsStr;
+
+use chapter05::confined::entry_components;
+use chapter05::mount::Writable;
+use chapter05::upper::{EntryKind, UpperEntry};
+use chapter05::whiteout::{overlay_form, tar_paths};
 use chapter05::{ContainerFs, LayerStore, Lower, OverlayMount};
 
 /// Short link names are random: show them as L1, L2, ... in order of appearance.
@@ -97,8 +104,10 @@ fn mount_with(layers: usize, name: &str) -> OverlayMount {
     OverlayMount {
         base: PathBuf::from("/var/lib/mini-docker/overlay2"),
         lower: (0..layers).map(|_| name.to_owned()).collect(),
-        upper: format!("{}/diff", "f".repeat(64)),
-        work: format!("{}/work", "f".repeat(64)),
+        writable: Some(Writable {
+            upper: format!("{}/diff", "f".repeat(64)),
+            work: format!("{}/work", "f".repeat(64)),
+        }),
         target: PathBuf::from("/var/lib/mini-docker/overlay2/x/merged"),
     }
 }
@@ -112,4 +121,107 @@ fn short_links_fit_120_layers_in_a_page_and_full_paths_do_not() {
     let long = format!("/var/lib/mini-docker/overlay2/{}/diff", "f".repeat(64));
     let error = mount_with(120, &long).into_step().err().unwrap();
     insta::assert_snapshot!(error.to_string());
+}
+
+#[test]
+fn read_only_view_has_no_upper_and_no_work_dir() {
+    let root = testkit::TempRoot::new();
+    let store = LayerStore::open(root.path()).unwrap();
+    let base = store.create_layer("base", None).unwrap();
+    let fs = ContainerFs::create(&store, "c0ffee", &Lower::Image(base), "web").unwrap();
+    let view = fs.view_plan().options();
+    fs.remove();
+    insta::assert_snapshot!(stable_links(&view), @"lowerdir=c0ffee/diff:l/L1:l/L2");
+}
+
+/// The upper directory of seed 001's walkthrough, as `upper::entries` lists it.
+fn walkthrough_upper() -> Vec<UpperEntry> {
+    let entry = |path: &str, kind| UpperEntry {
+        path: path.to_owned(),
+        kind,
+    };
+    vec![
+        entry("/bin", EntryKind::Directory { opaque: false }),
+        entry("/bin/vi", EntryKind::Whiteout),
+        entry("/etc", EntryKind::Directory { opaque: false }),
+        entry("/etc/passwd", EntryKind::File { size: 115 }),
+        entry("/hello.txt", EntryKind::File { size: 6 }),
+        entry("/.profile", EntryKind::Whiteout),
+        entry(
+            "/sbin/init",
+            EntryKind::Symlink {
+                target: "/bin/busybox".into(),
+            },
+        ),
+        entry("/var", EntryKind::Directory { opaque: false }),
+        entry("/var/log", EntryKind::Directory { opaque: true }),
+        entry("/var/log/new.log", EntryKind::File { size: 0 }),
+    ]
+}
+
+#[test]
+fn whiteouts_become_marker_files_in_a_layer_tar() {
+    let lines: Vec<String> = walkthrough_upper()
+        .iter()
+        .map(|entry| {
+            format!(
+                "{:<60} => {}",
+                entry.to_string(),
+                tar_paths(&entry.path, &entry.kind).join(", ")
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
+#[test]
+fn marker_files_become_whiteouts_in_overlay_form() {
+    let names = [
+        "passwd",
+        ".wh.vi",
+        ".wh..profile",
+        ".wh..wh..opq",
+        ".wh..wh.plnk",
+        ".wh.",
+        ".wh..",
+        ".wh...",
+        "..wh.x",
+    ];
+    let lines: Vec<String> = names
+        .iter()
+        .map(|name| match overlay_form(OsStr::new(name)) {
+            Ok(form) => format!("{name:<14} => {form}"),
+            Err(refused) => format!("{name:<14} => refused: {refused}"),
+        })
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
+
+#[test]
+fn tar_names_are_read_below_the_target() {
+    let names = [
+        "etc/passwd",
+        "./etc/passwd",
+        "/etc/passwd",
+        "etc//passwd",
+        "./",
+        "../etc/passwd",
+        "usr/../../etc/passwd",
+        "usr/lib/..",
+    ];
+    let lines: Vec<String> = names
+        .iter()
+        .map(|name| match entry_components(Path::new(name)) {
+            Ok(parts) if parts.is_empty() => format!("{name:<22} => the target itself"),
+            Ok(parts) => {
+                let parts: Vec<String> = parts
+                    .iter()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .collect();
+                format!("{name:<22} => {}", parts.join(" / "))
+            }
+            Err(refused) => format!("{name:<22} => refused: {refused}"),
+        })
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
 }
