@@ -10,7 +10,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::upper::{entries, EntryKind};
+use crate::upper::{entries, EntryKind, UpperEntry};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ChangeKind {
@@ -46,9 +46,18 @@ pub fn changes(upper: &Path, lowers: &[PathBuf]) -> Vec<Change> {
             .iter()
             .any(|lower| lower.join(relative).symlink_metadata().is_ok())
     };
-    let upper_entries = entries(upper);
+    changes_of(&entries(upper), in_lower, |dir| lower_children(lowers, dir))
+}
+
+/// The rule itself, with the lower layers behind two questions: does `path` exist below,
+/// and what is directly inside directory `dir` below (as container paths)?
+pub fn changes_of(
+    upper_entries: &[UpperEntry],
+    in_lower: impl Fn(&str) -> bool,
+    lower_children: impl Fn(&str) -> Vec<String>,
+) -> Vec<Change> {
     let mut out = Vec::new();
-    for entry in &upper_entries {
+    for entry in upper_entries {
         let kind = match entry.kind {
             EntryKind::Whiteout => ChangeKind::Deleted,
             _ if in_lower(&entry.path) => ChangeKind::Changed,
@@ -59,7 +68,7 @@ pub fn changes(upper: &Path, lowers: &[PathBuf]) -> Vec<Change> {
             path: entry.path.clone(),
         });
         if entry.kind == (EntryKind::Directory { opaque: true }) {
-            for hidden in lower_children(lowers, &entry.path) {
+            for hidden in lower_children(&entry.path) {
                 let remade = upper_entries.iter().any(|e| e.path == hidden);
                 if !remade {
                     out.push(Change {

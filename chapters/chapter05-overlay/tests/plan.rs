@@ -225,3 +225,36 @@ fn tar_names_are_read_below_the_target() {
         .collect();
     insta::assert_snapshot!(lines.join("\n"));
 }
+
+#[test]
+fn docker_diff_of_the_walkthrough() {
+    // The busybox image below, as far as the walkthrough touches it.
+    let lower = [
+        "/bin",
+        "/bin/sh",
+        "/bin/vi",
+        "/etc",
+        "/etc/passwd",
+        "/.profile",
+        "/sbin",
+        "/var",
+        "/var/log",
+        "/var/log/old.log",
+        "/var/log/older.log",
+    ];
+    let in_lower = |path: &str| lower.contains(&path);
+    let children = |dir: &str| -> Vec<String> {
+        let prefix = format!("{dir}/");
+        lower
+            .iter()
+            .filter(|p| {
+                p.strip_prefix(&prefix)
+                    .is_some_and(|rest| !rest.contains('/'))
+            })
+            .map(|p| p.to_string())
+            .collect()
+    };
+    let changes = chapter05::diff::changes_of(&walkthrough_upper(), in_lower, children);
+    let lines: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
