@@ -166,15 +166,33 @@ impl ContainerRecord {
 
 // ANCHOR: atomic
 /// Writes `value` as JSON so that a reader sees the old file or the new one, never half of
-/// one: write a temporary file in the same directory, flush it to disk, rename it over.
+/// one (see [`write_atomic`]).
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), ContainerError> {
+    let bytes = serde_json::to_vec_pretty(value).map_err(|e| {
+        ContainerError::io(format!("write {}", path.display()), std::io::Error::other(e))
+    })?;
+    write_atomic(path, &bytes)
+}
+
+/// Writes `bytes` to `path` atomically: write a temporary file in the same directory (named
+/// after our pid, so two writers never share one), flush it to disk, rename it over.
+/// rename(2) replaces the target in one step, on the same filesystem.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ContainerError> {
     let io = |e| ContainerError::io(format!("write {}", path.display()), e);
-    let bytes = serde_json::to_vec_pretty(value).map_err(|e| io(std::io::Error::other(e)))?;
-    let temporary = path.with_extension("json.tmp");
-    let mut file = std::fs::File::create(&temporary).map_err(io)?;
-    file.write_all(&bytes).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&temporary, path).map_err(io)
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".tmp.{}", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    let written = std::fs::File::create(&temporary).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    match written.and_then(|()| std::fs::rename(&temporary, path)) {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            let _ = std::fs::remove_file(&temporary);
+            Err(io(error))
+        }
+    }
 }
 // ANCHOR_END: atomic
 

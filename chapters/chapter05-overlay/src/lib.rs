@@ -62,4 +62,4 @@ pub use export::export;
 pub use mount::OverlayMount;
 pub use pack::pack_layer;
 pub use store::{Layer, LayerStore};
-pub use unpack::unpack_layer;
+pub use unpack::{unpack_layer, unpack_layer_observed};

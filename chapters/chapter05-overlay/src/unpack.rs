@@ -40,6 +40,16 @@ pub struct Unpacked {
     pub bytes: u64,
 }
 
+/// A regular file about to be written: where its content starts in the tar stream, how long
+/// it is, and where it goes below the target. Chapter 6 keeps these to rebuild the exact tar
+/// later without keeping a copy of the content.
+#[derive(Debug)]
+pub struct FileContent<'a> {
+    pub position: u64,
+    pub size: u64,
+    pub components: &'a [OsString],
+}
+
 // ANCHOR: unpack_layer
 /// Unpacks the layer tar read from `tar` into `target`, an existing empty directory, in
 /// overlay form. On error `target` is emptied again, and the error names the entry.
@@ -47,9 +57,19 @@ pub struct Unpacked {
 /// The whole stream is read, up to its end, so a caller hashing it (a DiffID, chapter 6)
 /// sees every byte.
 pub fn unpack_layer(tar: impl Read, target: &Path) -> Result<Unpacked, ContainerError> {
+    unpack_layer_observed(tar, target, &mut |_| {})
+}
+
+/// [`unpack_layer`], telling `observe` about each regular file just before its content is
+/// read from the stream.
+pub fn unpack_layer_observed(
+    tar: impl Read,
+    target: &Path,
+    observe: &mut dyn FnMut(&FileContent<'_>),
+) -> Result<Unpacked, ContainerError> {
     let root = Confined::open(target)?;
     let mut archive = tar::Archive::new(tar);
-    let result = unpack_entries(&root, &mut archive).and_then(|unpacked| {
+    let result = unpack_entries(&root, &mut archive, observe).and_then(|unpacked| {
         io::copy(&mut archive.into_inner(), &mut io::sink())
             .map_err(|e| malformed(&e))
             .map(|_| unpacked)
@@ -88,6 +108,7 @@ fn empty_directory(dir: &Path) {
 fn unpack_entries<R: Read>(
     root: &Confined,
     archive: &mut tar::Archive<R>,
+    observe: &mut dyn FnMut(&FileContent<'_>),
 ) -> Result<Unpacked, ContainerError> {
     let mut unpacked = Unpacked::default();
     // Directory times are set last: creating their entries would change them again.
@@ -103,7 +124,7 @@ fn unpack_entries<R: Read>(
         };
         unpacked.entries += 1;
         let components = entry_components(&name).map_err(refused)?;
-        let written = unpack_entry(root, &mut entry, &components).map_err(refused)?;
+        let written = unpack_entry(root, &mut entry, &components, observe).map_err(refused)?;
         unpacked.bytes += written.bytes;
         if written.directory {
             directories.push((components, mtime(entry.header())));
@@ -128,6 +149,7 @@ fn unpack_entry<R: Read>(
     root: &Confined,
     entry: &mut tar::Entry<'_, R>,
     components: &[OsString],
+    observe: &mut dyn FnMut(&FileContent<'_>),
 ) -> Result<Written, String> {
     let kind = entry.header().entry_type();
     if kind == EntryType::XGlobalHeader {
@@ -168,6 +190,13 @@ fn unpack_entry<R: Read>(
                 | OFlag::O_CLOEXEC;
             let fd = nix::fcntl::openat(parent, name, flags, Mode::from_bits_truncate(0o600))
                 .map_err(errno_text)?;
+            if kind != EntryType::GNUSparse {
+                observe(&FileContent {
+                    position: entry.raw_file_position(),
+                    size: entry.size(),
+                    components,
+                });
+            }
             written.bytes = io::copy(entry, &mut File::from(fd)).map_err(|e| e.to_string())?;
         }
         EntryType::Symlink => {
