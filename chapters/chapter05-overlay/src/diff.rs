@@ -40,12 +40,7 @@ impl fmt::Display for Change {
 /// The changes of an upper layer over its lower layers (host paths, topmost first), sorted
 /// by path like `docker diff`.
 pub fn changes(upper: &Path, lowers: &[PathBuf]) -> Vec<Change> {
-    let in_lower = |path: &str| {
-        let relative = path.trim_start_matches('/');
-        lowers
-            .iter()
-            .any(|lower| lower.join(relative).symlink_metadata().is_ok())
-    };
+    let in_lower = |path: &str| visible_below(lowers, path);
     changes_of(&entries(upper), in_lower, |dir| lower_children(lowers, dir))
 }
 
@@ -85,7 +80,47 @@ pub fn changes_of(
 }
 // ANCHOR_END: changes
 
-/// The names directly inside `dir` in any lower layer, as container paths.
+/// Whether `path` shows in the union of `lowers` (topmost first): the first layer that
+/// says anything about it decides — an entry shows it, a whiteout hides it — and a layer
+/// where an ancestor is a whiteout, a file, or an opaque directory, stops the search there.
+pub fn visible_below(lowers: &[PathBuf], path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    for lower in lowers {
+        let mut at = lower.clone();
+        let mut blocked = false;
+        for (depth, part) in parts.iter().enumerate() {
+            at.push(part);
+            let Ok(meta) = at.symlink_metadata() else {
+                break; // this layer says nothing about it; look further down
+            };
+            let last = depth + 1 == parts.len();
+            if is_whiteout(&meta) {
+                return false;
+            }
+            if last {
+                return true;
+            }
+            if !meta.is_dir() {
+                return false; // a file where a directory would be hides everything below
+            }
+            if crate::upper::is_opaque(&at) {
+                blocked = true;
+            }
+        }
+        if blocked {
+            return false;
+        }
+    }
+    false
+}
+
+fn is_whiteout(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    meta.file_type().is_char_device() && meta.rdev() == 0
+}
+
+/// The names directly inside `dir` that show in the union of the lower layers, as
+/// container paths.
 fn lower_children(lowers: &[PathBuf], dir: &str) -> Vec<String> {
     let mut names: Vec<String> = lowers
         .iter()
@@ -95,5 +130,6 @@ fn lower_children(lowers: &[PathBuf], dir: &str) -> Vec<String> {
         .collect();
     names.sort();
     names.dedup();
+    names.retain(|name| visible_below(lowers, name));
     names
 }

@@ -6,8 +6,9 @@
 //! - `lower` — the short names of the layers below it, `l/A:l/B:…`, nearest first.
 //!
 //! Why short names: the overlay mount's options must fit in one page (4096 bytes on x86-64).
-//! A layer path like `/var/lib/mini-docker/overlay2/<64 hex digits>/diff` is ~110 bytes, so
-//! about 35 layers would fit; `l/` + 26 letters is 28 bytes, and 120 layers fit easily.
+//! A layer path like `/var/lib/mini-docker/overlay2/<64 hex digits>/diff` is 99 bytes, so
+//! about 39 layers would fit (99 bytes and a colon each); `l/` + 26 letters is 28 bytes,
+//! and 120 layers fit easily.
 
 use std::fs;
 use std::path::{Path, PathBuf};

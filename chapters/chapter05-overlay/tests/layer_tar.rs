@@ -513,3 +513,51 @@ fn random_and_mutated_tars_never_write_outside_the_target() {
         std::fs::remove_dir_all(&target).unwrap();
     }
 }
+
+#[test]
+fn diff_reads_the_lower_layers_as_their_union() {
+    if !require_root("chapter05: diff over several lower layers") {
+        return;
+    }
+    let dir = TempRoot::new();
+    let (top, bottom, upper) = (dir.join("top"), dir.join("bottom"), dir.join("upper"));
+    for layer in [&top, &bottom, &upper] {
+        std::fs::create_dir(layer).unwrap();
+    }
+    // bottom: /gone, /etc/a, /etc/b, /data/old; top deletes /gone and makes /data opaque.
+    std::fs::write(bottom.join("gone"), "").unwrap();
+    std::fs::create_dir_all(bottom.join("etc")).unwrap();
+    std::fs::write(bottom.join("etc/a"), "").unwrap();
+    std::fs::write(bottom.join("etc/b"), "").unwrap();
+    std::fs::create_dir_all(bottom.join("data")).unwrap();
+    std::fs::write(bottom.join("data/old"), "").unwrap();
+    mknod_whiteout(&top.join("gone"));
+    std::fs::create_dir(top.join("data")).unwrap();
+    chapter05::xattr::set(&top.join("data"), OPAQUE_XATTR, b"y").unwrap();
+    std::fs::write(top.join("data/new"), "").unwrap();
+    // The container: makes /gone again, replaces /etc opaquely with only /etc/a, changes
+    // /data/new, adds /data/old (hidden below by the opaque /data, so new to it).
+    std::fs::write(upper.join("gone"), "back").unwrap();
+    std::fs::create_dir(upper.join("etc")).unwrap();
+    chapter05::xattr::set(&upper.join("etc"), OPAQUE_XATTR, b"y").unwrap();
+    std::fs::write(upper.join("etc/a"), "").unwrap();
+    std::fs::create_dir(upper.join("data")).unwrap();
+    std::fs::write(upper.join("data/new"), "changed").unwrap();
+    std::fs::write(upper.join("data/old"), "new again").unwrap();
+    let changes: Vec<String> = chapter05::diff::changes(&upper, &[top, bottom])
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "C /data",
+            "C /data/new",
+            "A /data/old",
+            "C /etc",
+            "C /etc/a",
+            "D /etc/b",
+            "A /gone"
+        ]
+    );
+}
