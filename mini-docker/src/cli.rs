@@ -28,17 +28,104 @@ pub struct Cli {
 pub enum Command {
     /// Run a command in a new container, in the foreground
     Run(Box<RunArgs>),
+    /// Import the contents from a tarball to create a filesystem image
+    Import(ImportArgs),
+    /// List images
+    Images(ImagesArgs),
+    /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+    Tag(TagArgs),
+    /// Remove one or more images
+    Rmi(RmiArgs),
+    /// Show the history of an image
+    History(HistoryArgs),
+    /// Return low-level information on images
+    Inspect(InspectArgs),
     /// Check that this host can run containers, with a fix for each problem
     Doctor,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Apply Dockerfile instruction to the created image (CMD, ENTRYPOINT, ENV, WORKDIR, USER, STOPSIGNAL)
+    #[arg(short = 'c', long = "change", value_name = "INSTRUCTION")]
+    pub changes: Vec<String>,
+
+    /// Set commit message for imported image
+    #[arg(short = 'm', long, value_name = "TEXT", default_value = "")]
+    pub message: String,
+
+    /// The tarball (plain or gzip) of a root filesystem, or - for standard input
+    #[arg(value_name = "FILE|-")]
+    pub file: String,
+
+    /// The name to give the image
+    #[arg(value_name = "REPOSITORY[:TAG]")]
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Only show image IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+
+    /// Only images of this repository (and tag)
+    #[arg(value_name = "REPOSITORY[:TAG]")]
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    #[arg(value_name = "SOURCE_IMAGE[:TAG]")]
+    pub source: String,
+    #[arg(value_name = "TARGET_IMAGE[:TAG]")]
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RmiArgs {
+    /// Force removal of the image
+    #[arg(short, long)]
+    pub force: bool,
+
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only show image IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<String>,
 }
 
 /// `docker run`'s flags that chapters 1–3 give meaning to. `-h` is the hostname, as in
 /// docker, so help is `--help` only.
 #[derive(Debug, Args)]
-#[command(disable_help_flag = true)]
+#[command(
+    disable_help_flag = true,
+    override_usage = "mini-docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n       mini-docker run [OPTIONS] --rootfs DIR COMMAND [ARG...]"
+)]
 pub struct RunArgs {
-    /// Directory to use as the container's root filesystem
-    /// [default: <root>/rootfs/busybox, made by `cargo xtask setup`]
+    /// Run on this directory (read-only, below the container's own layer) instead of an
+    /// image; then every argument is the command
     #[arg(long, value_name = "DIR")]
     pub rootfs: Option<PathBuf>,
 
@@ -69,9 +156,10 @@ pub struct RunArgs {
     #[arg(long, action = ArgAction::Help)]
     pub help: Option<bool>,
 
-    /// The command to run and its arguments
-    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
-    pub command: Vec<String>,
+    /// The image (name, name:tag, or ID), then the command to run and its arguments
+    /// [default: the image's Entrypoint and Cmd]
+    #[arg(required = true, trailing_var_arg = true, value_name = "IMAGE")]
+    pub args: Vec<String>,
 }
 
 /// The cgroup flags of `docker run` (chapter 4). Sizes take b, k, m, g units (`200m`).

@@ -18,7 +18,7 @@ use crate::cli::{Cli, Command};
 const ENGINE_ERROR: i32 = 125;
 
 fn main() {
-    chapter05::chapter04::chapter03::chapter01::steps::default_sigpipe();
+    chapter06::chapter05::chapter04::chapter03::chapter01::steps::default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -29,6 +29,12 @@ fn main() {
     };
     let code = match cli.command {
         Command::Run(args) => commands::run::run(&cli.root, *args),
+        Command::Import(args) => commands::images::import(&cli.root, args),
+        Command::Images(args) => commands::images::images(&cli.root, args),
+        Command::Tag(args) => commands::images::tag(&cli.root, args),
+        Command::Rmi(args) => commands::images::rmi(&cli.root, args),
+        Command::History(args) => commands::images::history(&cli.root, args),
+        Command::Inspect(args) => commands::images::inspect(&cli.root, args),
         Command::Doctor => commands::doctor::doctor(),
     };
     std::process::exit(code);

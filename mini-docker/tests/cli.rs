@@ -48,7 +48,7 @@ fn bad_flags_are_engine_errors() {
 
     let (code, text) = output_of(&["run"]);
     assert_eq!(code, 125, "{text}");
-    assert!(text.contains("<COMMAND>"), "{text}");
+    assert!(text.contains("<IMAGE>"), "{text}");
 
     let (code, _) = output_of(&["frobnicate"]);
     assert_eq!(code, 125);

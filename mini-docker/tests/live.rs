@@ -8,7 +8,7 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use chapter05::chapter04::chapter03::busybox::{build_rootfs, find_host_busybox};
+use chapter06::chapter05::chapter04::chapter03::busybox::{build_rootfs, find_host_busybox};
 use testkit::{require_root, MountTable, TempRoot};
 
 /// A test's own state root and busybox rootfs.

@@ -28,6 +28,10 @@ pub struct ContainerConfig {
     pub working_dir: Option<PathBuf>,
     #[serde(serialize_with = "as_string")]
     pub namespaces: NamespaceSet,
+    /// The image the root filesystem comes from (chapter 6), by ID; `None` for a bare
+    /// directory. The image store reads it to refuse removing an image in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 fn as_string<S: serde::Serializer>(set: &NamespaceSet, s: S) -> Result<S::Ok, S::Error> {
@@ -56,6 +60,7 @@ impl ContainerConfig {
             hostname: hostname.into(),
             working_dir: None,
             namespaces: NamespaceSet::container_default(),
+            image: None,
         }
     }
 

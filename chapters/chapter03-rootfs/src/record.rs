@@ -169,7 +169,10 @@ impl ContainerRecord {
 /// one (see [`write_atomic`]).
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), ContainerError> {
     let bytes = serde_json::to_vec_pretty(value).map_err(|e| {
-        ContainerError::io(format!("write {}", path.display()), std::io::Error::other(e))
+        ContainerError::io(
+            format!("write {}", path.display()),
+            std::io::Error::other(e),
+        )
     })?;
     write_atomic(path, &bytes)
 }

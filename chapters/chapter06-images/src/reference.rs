@@ -40,7 +40,10 @@ impl Reference {
             return Err(invalid(text, "it is empty"));
         }
         let (rest, digest) = match text.split_once('@') {
-            Some((rest, digest)) => (rest, Some(Digest::parse(digest).map_err(|e| invalid(text, &e))?)),
+            Some((rest, digest)) => (
+                rest,
+                Some(Digest::parse(digest).map_err(|e| invalid(text, &e))?),
+            ),
             None => (text, None),
         };
         // A tag is after the last colon that comes after the last slash (a colon before
@@ -111,7 +114,9 @@ fn check_domain(domain: &str) -> Result<(), String> {
     }
     let label_ok = |label: &str| {
         !label.is_empty()
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-')
     };

@@ -1,6 +1,6 @@
 //! `mini-docker doctor`: the host checks of chapter 3.
 
-use chapter05::chapter04::chapter03::doctor::{diagnose, HostFacts, Report};
+use chapter06::chapter05::chapter04::chapter03::doctor::{diagnose, HostFacts, Report};
 
 pub fn doctor() -> i32 {
     let checks = diagnose(&HostFacts::gather());

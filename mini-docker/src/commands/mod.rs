@@ -1,6 +1,7 @@
 //! One module per command; each calls the chapter library that implements it.
 
 pub mod doctor;
+pub mod images;
 pub mod run;
 
 /// Prints an error the way every command does: one line on stderr, prefixed with our name.

@@ -1,17 +1,20 @@
 //! `mini-docker run`: a container in the foreground: namespaces and a root of its own
 //! (chapters 2–3), its cgroup (chapter 4), on an overlay over the rootfs (chapter 5).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use chapter05::chapter04::chapter03::chapter02::Namespace;
-use chapter05::chapter04::chapter03::config::check_rootfs;
-use chapter05::chapter04::chapter03::config::env_from_args;
-use chapter05::chapter04::chapter03::{ContainerConfig, ContainerId, ForegroundRun};
-use chapter05::chapter04::{
+use chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError;
+use chapter06::chapter05::chapter04::chapter03::chapter02::Namespace;
+use chapter06::chapter05::chapter04::chapter03::config::check_rootfs;
+use chapter06::chapter05::chapter04::chapter03::config::env_from_args;
+use chapter06::chapter05::chapter04::chapter03::{ContainerConfig, ContainerId, ForegroundRun};
+use chapter06::chapter05::chapter04::{
     plan_for, CgroupHostSide, Hierarchy, ResourceFlags, Resources, SystemHost,
 };
-use chapter05::store::LayerStore;
-use chapter05::{ContainerFs, Lower};
+use chapter06::chapter05::store::LayerStore;
+use chapter06::chapter05::{ContainerFs, Lower};
+use chapter06::run_image::{container_config, RunRequest};
+use chapter06::{Image, ImageStore, Reference};
 
 use super::print_error;
 use crate::cli::{ResourceArgs, RunArgs};
@@ -36,23 +39,8 @@ pub fn run(root: &Path, args: RunArgs) -> i32 {
             return error.exit_code();
         }
     };
-    let lower = match args.rootfs.clone() {
-        Some(rootfs) => rootfs,
-        None => {
-            let default = root.join("rootfs").join("busybox");
-            if !default.is_dir() {
-                print_error(&format!(
-                    "no --rootfs given and the default {} does not exist: build it with `cargo xtask setup`, or pass --rootfs DIR",
-                    default.display()
-                ));
-                return crate::ENGINE_ERROR;
-            }
-            default
-        }
-    };
-    // The rootfs is only ever a read-only lower layer: the container writes to its own.
-    let lower = match check_rootfs(&lower) {
-        Ok(lower) => lower,
+    let source = match Source::choose(root, &args) {
+        Ok(source) => source,
         Err(error) => {
             print_error(&error);
             return error.exit_code();
@@ -62,9 +50,7 @@ pub fn run(root: &Path, args: RunArgs) -> i32 {
         .hostname
         .clone()
         .unwrap_or_else(|| id.short().to_owned());
-    let container_fs = match LayerStore::open(root).and_then(|store| {
-        ContainerFs::create(&store, id.as_str(), &Lower::Directory(lower), &hostname)
-    }) {
+    let container_fs = match source.create_layers(root, id.as_str(), &hostname) {
         Ok(container_fs) => container_fs,
         Err(error) => {
             print_error(&error);
@@ -73,11 +59,83 @@ pub fn run(root: &Path, args: RunArgs) -> i32 {
     };
     // A container that never ran leaves nothing; one that ran keeps its layers (for `diff`
     // and `commit`, chapter 7) unless --rm.
-    let code = run_in(root, id, hostname, args, resources, &container_fs);
+    let code = run_in(root, id, hostname, args, resources, &source, &container_fs);
     if code.is_err() {
         container_fs.remove();
     }
     code.unwrap_or_else(|code| code)
+}
+
+/// What the container stands on: an image of the store, or a bare directory (`--rootfs`).
+enum Source {
+    Image {
+        store: Box<ImageStore>,
+        image: Box<Image>,
+        command: Vec<String>,
+    },
+    Directory {
+        dir: PathBuf,
+        command: Vec<String>,
+    },
+}
+
+impl Source {
+    /// `--rootfs DIR CMD…` or `IMAGE [CMD…]`, checked before anything is created.
+    fn choose(root: &Path, args: &RunArgs) -> Result<Self, ContainerError> {
+        if let Some(dir) = &args.rootfs {
+            // The directory is only ever a read-only lower layer.
+            return Ok(Source::Directory {
+                dir: check_rootfs(dir)?,
+                command: args.args.clone(),
+            });
+        }
+        let (name, command) = args
+            .args
+            .split_first()
+            .ok_or_else(|| ContainerError::Invalid("run needs an image".into()))?;
+        let store = ImageStore::open(root)?;
+        let id = store.resolve(name).map_err(|_| {
+            ContainerError::Invalid(format!(
+                "Unable to find image '{}' locally: import or load it first",
+                Reference::parse(name).map_or(name.clone(), |r| r.to_string())
+            ))
+        })?;
+        let image = store.image(&id)?;
+        Ok(Source::Image {
+            store: Box::new(store),
+            image: Box::new(image),
+            command: command.to_vec(),
+        })
+    }
+
+    /// The container's init and upper layers on top of the source. For an image this
+    /// happens under the store's lock, so `rmi` cannot take the layers away meanwhile.
+    fn create_layers(
+        &self,
+        root: &Path,
+        id: &str,
+        hostname: &str,
+    ) -> Result<ContainerFs, ContainerError> {
+        match self {
+            Source::Directory { dir, .. } => {
+                let store = LayerStore::open(root)?;
+                ContainerFs::create(&store, id, &Lower::Directory(dir.clone()), hostname)
+            }
+            Source::Image { store, image, .. } => {
+                let _lock = store.lock()?;
+                let top = store.top_layer(image)?.ok_or_else(|| {
+                    ContainerError::Invalid(format!("image {} has no layers", image.id.short()))
+                })?;
+                let layer = store.layers.overlay_layer(&top)?;
+                ContainerFs::create(
+                    store.layers.overlay_store(),
+                    id,
+                    &Lower::Image(layer),
+                    hostname,
+                )
+            }
+        }
+    }
 }
 
 /// Runs the container on its overlay; `Ok(code)` once it ran, `Err(code)` if it never did.
@@ -87,15 +145,33 @@ fn run_in(
     hostname: String,
     args: RunArgs,
     resources: Resources,
+    source: &Source,
     container_fs: &ContainerFs,
 ) -> Result<i32, i32> {
     let mount = container_fs.mount_plan().into_step().map_err(|error| {
         print_error(&error);
         error.exit_code()
     })?;
-    let mut config = ContainerConfig::new(container_fs.merged(), args.command, hostname);
-    config.env = env_from_args(&args.env, |key| std::env::var(key).ok());
-    config.working_dir = args.workdir;
+    let env = env_from_args(&args.env, |key| std::env::var(key).ok());
+    let mut config = match source {
+        Source::Directory { command, .. } => {
+            let mut config = ContainerConfig::new(container_fs.merged(), command.clone(), hostname);
+            config.env = env;
+            config.working_dir = args.workdir;
+            config
+        }
+        Source::Image { image, command, .. } => {
+            let request = RunRequest {
+                command: command.clone(),
+                env,
+                workdir: args.workdir,
+            };
+            container_config(image, container_fs.merged(), &hostname, request).map_err(|error| {
+                print_error(&error);
+                error.exit_code()
+            })?
+        }
+    };
     if args.pid.as_deref() == Some("host") {
         config.namespaces.remove(Namespace::Pid);
     }
