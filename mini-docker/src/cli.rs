@@ -16,7 +16,7 @@ pub const DEFAULT_ROOT: &str = "/var/lib/mini-docker";
     after_help = "Run 'mini-docker COMMAND --help' for more information on a command."
 )]
 pub struct Cli {
-    /// Root directory of mini-docker's state (containers, rootfs)
+    /// Root directory of mini-docker's state (images, layers, containers)
     #[arg(long, global = true, env = "MINI_DOCKER_ROOT", hide_env_values = true, default_value = DEFAULT_ROOT)]
     pub root: PathBuf,
 
@@ -40,6 +40,10 @@ pub enum Command {
     History(HistoryArgs),
     /// Return low-level information on images
     Inspect(InspectArgs),
+    /// Load images from a tar archive (docker save or OCI layout) or an OCI layout directory
+    Load(LoadArgs),
+    /// Save one or more images to a tar archive (streamed to STDOUT by default)
+    Save(SaveArgs),
     /// Check that this host can run containers, with a fix for each problem
     Doctor,
 }
@@ -108,6 +112,27 @@ pub struct HistoryArgs {
 
     #[arg(value_name = "IMAGE")]
     pub image: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Read from tar archive file (or OCI layout directory), instead of STDIN
+    #[arg(short, long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// Suppress the load output
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SaveArgs {
+    /// Write to a file, instead of STDOUT
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -35,6 +35,8 @@ fn main() {
         Command::Rmi(args) => commands::images::rmi(&cli.root, args),
         Command::History(args) => commands::images::history(&cli.root, args),
         Command::Inspect(args) => commands::images::inspect(&cli.root, args),
+        Command::Load(args) => commands::archive::load(&cli.root, args),
+        Command::Save(args) => commands::archive::save(&cli.root, args),
         Command::Doctor => commands::doctor::doctor(),
     };
     std::process::exit(code);

@@ -13,7 +13,7 @@ pub const DEFAULT_ROOTFS: &str = "/var/lib/mini-docker/rootfs/busybox";
 /// A Debian/Ubuntu package the workshop needs: its name, why, and how to tell it is there.
 type Package = (&'static str, &'static str, fn() -> bool);
 
-const PACKAGES: [Package; 6] = [
+const PACKAGES: [Package; 9] = [
     ("busybox-static", "the containers' userland", || {
         chapter03::busybox::find_host_busybox().is_ok()
     }),
@@ -34,23 +34,40 @@ const PACKAGES: [Package; 6] = [
         have("runc")
     }),
     ("hyperfine", "the benchmark timer", || have("hyperfine")),
+    (
+        "skopeo",
+        "copies images between formats and registries (chapter 6's tests)",
+        || have("skopeo"),
+    ),
+    (
+        "umoci",
+        "builds and unpacks OCI images (chapter 6's tests)",
+        || have("umoci"),
+    ),
+    (
+        "docker-registry",
+        "a local registry on 127.0.0.1 to pull from (chapter 6's tests)",
+        || have("docker-registry"),
+    ),
 ];
+
+/// The image setup makes from the busybox rootfs, with mini-docker's own `import`.
+pub const DEFAULT_IMAGE: &str = "busybox";
 
 pub fn setup(with_demo: bool) -> Result<(), String> {
     install_packages()?;
     install_mdbook()?;
     run(cargo().args(["build", "--workspace"]))?;
     build_default_rootfs()?;
+    import_default_image()?;
     if with_demo {
         println!("\n== a first container: its own PID 1, hostname and processes");
         run(as_root("target/debug/mini-docker").args([
             "run",
             "--rm",
-            "--rootfs",
-            DEFAULT_ROOTFS,
             "-h",
             "first-container",
-            "--",
+            DEFAULT_IMAGE,
             "/bin/sh",
             "-c",
             "echo \"hello from $(hostname): I am PID $$, and these are all the processes I see:\"; ps; echo my / holds: $(ls /)",
@@ -135,6 +152,24 @@ fn build_default_rootfs() -> Result<(), String> {
     }
     println!("busybox rootfs: building {DEFAULT_ROOTFS}{}", sudo_note());
     run(as_root("target/debug/chapter03").args(["rootfs", DEFAULT_ROOTFS]))
+}
+
+/// `busybox:latest` in mini-docker's default store, imported from the rootfs: a tar of the
+/// directory piped into `mini-docker import`, as `docker import` would take it.
+fn import_default_image() -> Result<(), String> {
+    let listed = capture("target/debug/mini-docker", &["images", "-q", DEFAULT_IMAGE]);
+    if listed.is_some_and(|ids| !ids.trim().is_empty()) {
+        println!("busybox image: present in /var/lib/mini-docker");
+        return Ok(());
+    }
+    println!(
+        "busybox image: importing {DEFAULT_ROOTFS} as {DEFAULT_IMAGE}{}",
+        sudo_note()
+    );
+    let script = format!(
+        "tar -C {DEFAULT_ROOTFS} -cf - . | target/debug/mini-docker import --change 'CMD [\"sh\"]' - {DEFAULT_IMAGE}"
+    );
+    run(as_root("sh").args(["-c", &script]))
 }
 
 /// Every chapter demo, in order.

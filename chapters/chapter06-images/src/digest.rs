@@ -159,6 +159,47 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
+/// A reader that checks, at the end of the stream, that what it read has digest
+/// `expected`; a mismatch is an error of the last read, naming both digests. Blobs are
+/// verified while they are used, so a corrupt one is never half-trusted.
+pub struct VerifyingReader<R> {
+    inner: HashingReader<R>,
+    expected: Digest,
+    what: String,
+    checked: bool,
+}
+
+impl<R: Read> VerifyingReader<R> {
+    pub fn new(inner: R, expected: Digest, what: impl Into<String>) -> Self {
+        VerifyingReader {
+            inner: HashingReader::new(inner),
+            expected,
+            what: what.into(),
+            checked: false,
+        }
+    }
+}
+
+impl<R: Read> Read for VerifyingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        if read == 0 && !buf.is_empty() && !self.checked {
+            self.checked = true;
+            let actual = Digest::from_hasher(self.inner.hasher.clone());
+            if actual != self.expected {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{} {} is corrupt: its content has digest {actual}",
+                        self.what, self.expected
+                    ),
+                ));
+            }
+        }
+        Ok(read)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

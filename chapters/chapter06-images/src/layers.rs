@@ -259,6 +259,15 @@ impl LayerDb {
         replay(&split, &diff, &layer.diff_id, out)
     }
 
+    /// The length of the layer's original tar.
+    pub fn tar_size(&self, layer: &StoredLayer) -> Result<u64, ContainerError> {
+        let split_path = self.entry_dir(&layer.chain_id).join("tar-split.gz");
+        let split = fs::read(&split_path).map_err(io(format!("read {}", split_path.display())))?;
+        crate::tar_split::replayed_size(&split).map_err(|message| {
+            ContainerError::Invalid(format!("layer {}: {message}", layer.chain_id))
+        })
+    }
+
     /// Removes a layer: its entry disappears in one rename, then its files go.
     pub fn remove(&self, layer: &StoredLayer) -> Result<(), ContainerError> {
         let staging = Staging::new(&self.dir.join("tmp"), "remove")?;

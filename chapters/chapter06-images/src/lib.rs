@@ -2,6 +2,7 @@
 //!
 //! (work in progress: the module map is completed as the modules land)
 
+pub mod blobs;
 pub mod changes;
 pub mod commit;
 pub mod compression;
@@ -12,10 +13,13 @@ pub mod imagedb;
 pub mod import;
 pub mod layers;
 pub mod listing;
+pub mod load;
+pub mod manifest;
 pub mod reference;
 pub mod remove;
 pub mod repositories;
 pub mod run_image;
+pub mod save;
 pub mod store;
 pub mod tar_split;
 

@@ -130,6 +130,32 @@ impl<R: Read> Read for Recorder<R> {
     }
 }
 
+/// The length of the tar a record rebuilds: the kept stretches plus the file contents.
+pub fn replayed_size(record: &[u8]) -> Result<u64, String> {
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(record)
+        .read_to_end(&mut decoded)
+        .map_err(|e| format!("unreadable tar-split record: {e}"))?;
+    let mut total = 0u64;
+    let mut rest = decoded.as_slice();
+    while let Some((&kind, tail)) = rest.split_first() {
+        let (length, tail) = take_u64(tail).ok_or("truncated tar-split record")?;
+        total += length;
+        rest = match kind {
+            KEPT => tail
+                .get(length as usize..)
+                .ok_or("truncated tar-split record")?,
+            FILE => {
+                let (path_length, tail) = take_u32(tail).ok_or("truncated tar-split record")?;
+                tail.get(path_length as usize..)
+                    .ok_or("truncated tar-split record")?
+            }
+            _ => return Err("unknown tar-split record kind".into()),
+        };
+    }
+    Ok(total)
+}
+
 // ANCHOR: replay
 /// Writes the original tar of the layer unpacked at `layer_dir` to `out`, from its
 /// record, and checks it against `diff_id`.

@@ -1,5 +1,6 @@
 //! One module per command; each calls the chapter library that implements it.
 
+pub mod archive;
 pub mod doctor;
 pub mod images;
 pub mod run;

@@ -94,12 +94,14 @@ impl Source {
             .split_first()
             .ok_or_else(|| ContainerError::Invalid("run needs an image".into()))?;
         let store = ImageStore::open(root)?;
-        let id = store.resolve(name).map_err(|_| {
-            ContainerError::Invalid(format!(
-                "Unable to find image '{}' locally: import or load it first",
-                Reference::parse(name).map_or(name.clone(), |r| r.to_string())
-            ))
-        })?;
+        let id = store
+            .resolve(name)
+            .map_err(|_| match Reference::parse(name) {
+                Ok(reference) => ContainerError::Invalid(format!(
+                    "Unable to find image '{reference}' locally: import or load it first"
+                )),
+                Err(message) => ContainerError::Invalid(message),
+            })?;
         let image = store.image(&id)?;
         Ok(Source::Image {
             store: Box::new(store),

@@ -13,6 +13,8 @@ pub const FILTERS: &[(&str, &str)] = &[
     // Full (64 hex) and short (12 hex) container ids.
     (r"\b[0-9a-f]{64}\b", "[ID]"),
     (r"\b[0-9a-f]{12}\b", "[SHORT-ID]"),
+    // Short layer link names (overlay2/l/…): 26 of A–Z and 2–7.
+    (r"\b[A-Z2-7]{26}\b", "[LINK]"),
     // Temporary directories made by tempfile or mktemp.
     (r"/tmp/[A-Za-z0-9._-]+", "[TMP]"),
     // Process ids where the output names them as such.
