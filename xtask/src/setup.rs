@@ -176,7 +176,7 @@ fn import_default_image() -> Result<(), String> {
 pub fn demo() -> Result<(), String> {
     run(cargo().args(["build", "--workspace"]))?;
     build_default_rootfs()?;
-    let steps: [(&str, &[&str]); 11] = [
+    let steps: [(&str, &[&str]); 12] = [
         ("chapter01", &["run", "/bin/sh", "-c", "exit 3"]),
         ("chapter01", &["run", "/bin/sh", "-c", "kill -9 $$"]),
         ("chapter02", &["run"]),
@@ -193,6 +193,7 @@ pub fn demo() -> Result<(), String> {
         ("chapter04", &["pause", DEFAULT_ROOTFS]),
         ("chapter05", &["cow", DEFAULT_ROOTFS]),
         ("chapter05", &["layers", DEFAULT_ROOTFS, "120"]),
+        ("chapter06", &["walk", DEFAULT_ROOTFS]),
         ("mini-docker", &["doctor"]),
     ];
     for (binary, args) in steps {
@@ -204,7 +205,8 @@ pub fn demo() -> Result<(), String> {
     Ok(())
 }
 
-/// Removes the default state root (records of containers run without --rm, the rootfs).
+/// Removes the default state root (images, layers, records of containers run without --rm,
+/// the rootfs).
 pub fn clean() -> Result<(), String> {
     let root = "/var/lib/mini-docker";
     if !Path::new(root).exists() {
