@@ -3,31 +3,22 @@
 // In a test, a failed unwrap is a failed test with its reason: exactly what we want.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use chapter06::chapter05::chapter04::chapter03::busybox::{build_rootfs, find_host_busybox};
-use testkit::{require_root, Session, TempRoot};
+mod fixture;
 
-struct Fixture {
-    root: TempRoot,
-    rootfs: PathBuf,
+use fixture::Fixture;
+use testkit::{require_root, Session};
+
+/// The image commands on the shared fixture.
+trait Images {
+    fn docker(&self, args: &[&str]) -> Output;
+    fn import_busybox(&self) -> Output;
 }
 
-impl Fixture {
-    fn new() -> Self {
-        let root = TempRoot::new();
-        let busybox = find_host_busybox().expect("busybox-static is installed (cargo xtask setup)");
-        let rootfs = build_rootfs(&root.join("rootfs"), &busybox).unwrap().path;
-        Fixture { root, rootfs }
-    }
-
+impl Images for Fixture {
     fn docker(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_mini-docker"))
-            .env("MINI_DOCKER_ROOT", self.root.join("state"))
-            .args(args)
-            .output()
-            .unwrap()
+        self.command().args(args).output().unwrap()
     }
 
     /// `tar -C ROOTFS -c . | mini-docker import --change 'CMD ["sh"]' - busybox`.
@@ -39,8 +30,8 @@ impl Fixture {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let output = Command::new(env!("CARGO_BIN_EXE_mini-docker"))
-            .env("MINI_DOCKER_ROOT", self.root.join("state"))
+        let output = self
+            .command()
             .args(["import", "--change", r#"CMD ["sh"]"#, "-", "busybox"])
             .stdin(tar.stdout.take().unwrap())
             .output()

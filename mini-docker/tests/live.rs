@@ -5,61 +5,12 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use chapter06::chapter05::chapter04::chapter03::busybox::{build_rootfs, find_host_busybox};
-use testkit::{require_root, MountTable, TempRoot};
+mod fixture;
 
-/// A test's own state root and busybox rootfs.
-struct Fixture {
-    root: TempRoot,
-    rootfs: PathBuf,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let root = TempRoot::new();
-        let busybox = find_host_busybox().expect("busybox-static is installed (cargo xtask setup)");
-        let rootfs = build_rootfs(&root.join("rootfs"), &busybox).unwrap().path;
-        Fixture { root, rootfs }
-    }
-
-    fn state_root(&self) -> PathBuf {
-        self.root.join("state")
-    }
-
-    fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_mini-docker"));
-        command.env("MINI_DOCKER_ROOT", self.state_root());
-        command
-    }
-
-    fn run(&self, flags: &[&str], script: &str) -> Output {
-        let mut args = flags.to_vec();
-        args.extend(["/bin/sh", "-c", script]);
-        self.run_args(&args)
-    }
-
-    /// `mini-docker run --rootfs <rootfs> ARGS...`.
-    fn run_args(&self, args: &[&str]) -> Output {
-        self.command()
-            .arg("run")
-            .arg("--rootfs")
-            .arg(&self.rootfs)
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    /// The container records under the state root.
-    fn records(&self) -> Vec<PathBuf> {
-        match std::fs::read_dir(self.state_root().join("containers")) {
-            Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
-            Err(_) => Vec::new(),
-        }
-    }
-}
+use fixture::Fixture;
+use testkit::{require_root, MountTable};
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

@@ -108,11 +108,7 @@ pub fn set(path: &Path, name: &str, value: &[u8]) -> io::Result<()> {
             0,
         )
     };
-    if result == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    zero_or_errno(result)
 }
 
 /// Sets one attribute on the file open as `fd` (used for a directory we hold open).
@@ -129,6 +125,11 @@ pub fn fset(fd: std::os::fd::BorrowedFd<'_>, name: &str, value: &[u8]) -> io::Re
             0,
         )
     };
+    zero_or_errno(result)
+}
+
+/// A system call's 0-or-minus-1 result as an `io::Result`.
+fn zero_or_errno(result: libc::c_int) -> io::Result<()> {
     if result == 0 {
         Ok(())
     } else {

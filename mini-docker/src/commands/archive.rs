@@ -6,18 +6,8 @@ use std::path::{Path, PathBuf};
 use chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError;
 use chapter06::ImageStore;
 
-use super::print_error;
+use super::report;
 use crate::cli::{LoadArgs, SaveArgs};
-
-fn report(work: impl FnOnce() -> Result<(), ContainerError>) -> i32 {
-    match work() {
-        Ok(()) => 0,
-        Err(error) => {
-            print_error(&error);
-            error.exit_code()
-        }
-    }
-}
 
 /// A file in the store's scratch directory, removed when dropped.
 struct Scratch(PathBuf);

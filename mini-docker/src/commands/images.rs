@@ -14,19 +14,8 @@ use chapter06::listing::{
 use chapter06::remove::remove_image;
 use chapter06::{ImageStore, Reference};
 
-use super::print_error;
+use super::{print_error, report};
 use crate::cli::{HistoryArgs, ImagesArgs, ImportArgs, InspectArgs, RmiArgs, TagArgs};
-
-/// Runs `work`, printing its error the docker way; the exit code is 0 or the error's.
-fn report(work: impl FnOnce() -> Result<(), ContainerError>) -> i32 {
-    match work() {
-        Ok(()) => 0,
-        Err(error) => {
-            print_error(&error);
-            error.exit_code()
-        }
-    }
-}
 
 fn reference(text: &str) -> Result<Reference, ContainerError> {
     Reference::parse(text).map_err(ContainerError::Invalid)

@@ -9,3 +9,19 @@ pub mod run;
 pub fn print_error(error: &dyn std::fmt::Display) {
     eprintln!("mini-docker: {error}");
 }
+
+/// Runs `work`, printing its error the docker way; the exit code is 0 or the error's.
+pub fn report(
+    work: impl FnOnce() -> Result<
+        (),
+        chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError,
+    >,
+) -> i32 {
+    match work() {
+        Ok(()) => 0,
+        Err(error) => {
+            print_error(&error);
+            error.exit_code()
+        }
+    }
+}
