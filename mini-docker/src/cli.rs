@@ -28,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a command in a new container, in the foreground
     Run(Box<RunArgs>),
+    /// Download an image from a registry
+    Pull(PullArgs),
     /// Import the contents from a tarball to create a filesystem image
     Import(ImportArgs),
     /// List images
@@ -46,6 +48,17 @@ pub enum Command {
     Save(SaveArgs),
     /// Check that this host can run containers, with a fix for each problem
     Doctor,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Suppress verbose output
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// The image: NAME[:TAG|@DIGEST], e.g. busybox, 127.0.0.1:5000/team/app:v1
+    #[arg(value_name = "NAME[:TAG|@DIGEST]")]
+    pub reference: String,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,7 @@ fn main() {
     };
     let code = match cli.command {
         Command::Run(args) => commands::run::run(&cli.root, *args),
+        Command::Pull(args) => commands::pull::pull(&cli.root, args),
         Command::Import(args) => commands::images::import(&cli.root, args),
         Command::Images(args) => commands::images::images(&cli.root, args),
         Command::Tag(args) => commands::images::tag(&cli.root, args),

@@ -43,6 +43,11 @@ impl Digest {
         Digest::from_hasher(Sha256::new_with_prefix(bytes))
     }
 
+    /// The digest a running SHA-256 computation ends with.
+    pub fn of_sha256(hasher: Sha256) -> Self {
+        Digest::from_hasher(hasher)
+    }
+
     fn from_hasher(hasher: Sha256) -> Self {
         let hex: String = hasher
             .finalize()

@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod doctor;
 pub mod images;
+pub mod pull;
 pub mod run;
 
 /// Prints an error the way every command does: one line on stderr, prefixed with our name.

@@ -94,14 +94,15 @@ impl Source {
             .split_first()
             .ok_or_else(|| ContainerError::Invalid("run needs an image".into()))?;
         let store = ImageStore::open(root)?;
-        let id = store
-            .resolve(name)
-            .map_err(|_| match Reference::parse(name) {
-                Ok(reference) => ContainerError::Invalid(format!(
-                    "Unable to find image '{reference}' locally: import or load it first"
-                )),
-                Err(message) => ContainerError::Invalid(message),
-            })?;
+        // Like docker: an image that is not here is pulled first.
+        let id = match store.resolve(name) {
+            Ok(id) => id,
+            Err(_) => {
+                let reference = Reference::parse(name).map_err(ContainerError::Invalid)?;
+                eprintln!("Unable to find image '{reference}' locally");
+                super::pull::pull_reporting(&store, &reference, super::pull::Output::Stderr)?
+            }
+        };
         let image = store.image(&id)?;
         Ok(Source::Image {
             store: Box::new(store),
