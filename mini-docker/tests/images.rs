@@ -133,8 +133,16 @@ fn image_errors_are_one_line_with_docker_codes() {
     let fixture = Fixture::new();
     let mut session = Session::new();
     session.replace(fixture.root.path().display().to_string(), "/tmp/demo");
+    // A free port on loopback: nothing answers there (tests never reach the internet).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let missing = format!("{closed}/team/nosuch");
+    session.replace(closed.to_string(), "127.0.0.1:9");
     for args in [
-        &["run", "nosuchimage"][..],
+        &["run", missing.as_str()][..],
+        &["pull", missing.as_str()][..],
         &["run", "Bad:Name"][..],
         &["import", "--change", "RUN rm -rf /", "/dev/null", "x"][..],
         &["load", "-i", "/etc/hostname"][..],
@@ -142,9 +150,21 @@ fn image_errors_are_one_line_with_docker_codes() {
     ] {
         let output = fixture.docker(args);
         let message = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(message.lines().count(), 1, "{args:?}: {message}");
+        // One line of error; `run` first says it will pull, as docker does.
+        let error_lines = message
+            .lines()
+            .filter(|l| l.starts_with("mini-docker: "))
+            .count();
+        assert_eq!(error_lines, 1, "{args:?}: {message}");
+        assert!(message
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("mini-docker: "));
         assert_ne!(output.status.code(), Some(0), "{args:?}");
-        session.record(&format!("sudo mini-docker {}", args.join(" ")), &output);
+        let shown = args.join(" ").replace(&closed.to_string(), "127.0.0.1:9");
+        session.record(&format!("sudo mini-docker {shown}"), &output);
     }
     insta::assert_snapshot!(session.text());
     // Nothing was created by any of them.

@@ -74,11 +74,51 @@ pub fn pull(
     fs::create_dir_all(&downloads)
         .map_err(|e| ContainerError::io("create the download directory", e))?;
     let missing = missing_layers(store, &parsed, &manifest, progress)?;
-    download_all(&client, &downloads, &missing, progress)?;
+    let added = download_all(&client, &downloads, &missing, progress).and_then(|()| {
+        let names = Names {
+            reference,
+            manifest_digest: &manifest_digest,
+        };
+        register(store, &config, &manifest, &downloads, &names)
+    });
+    if added.is_err() {
+        // A failed pull leaves nothing it completed; only a download cut half-way (by a
+        // crash) stays, to be resumed by the next pull.
+        for descriptor in &missing {
+            let _ = fs::remove_file(downloads.join(descriptor.digest.hex()));
+        }
+    }
+    let _ = fs::remove_dir(&downloads); // only when empty
+    let added = added?;
+    for descriptor in &missing {
+        progress.status(short(&descriptor.digest), "Pull complete");
+    }
+    Ok(Pulled {
+        id: added,
+        manifest_digest,
+        up_to_date,
+    })
+}
+// ANCHOR_END: pull
 
+/// The names a pulled image gets: its tag, and `repo@<manifest digest>`.
+struct Names<'a> {
+    reference: &'a Reference,
+    manifest_digest: &'a Digest,
+}
+
+/// Under the store's lock: the layers unpacked in order (from their downloads), the image
+/// added, its names set; then the downloads removed.
+fn register(
+    store: &ImageStore,
+    config: &[u8],
+    manifest: &Manifest,
+    downloads: &Path,
+    names: &Names<'_>,
+) -> Result<Digest, ContainerError> {
     let lock = store.lock()?;
     let layer_file = |descriptor: &Descriptor| downloads.join(descriptor.digest.hex());
-    let added = store.add(&lock, &config, &mut |index| {
+    let added = store.add(&lock, config, &mut |index| {
         let descriptor = &manifest.layers[index];
         let file = File::open(layer_file(descriptor)).map_err(|e| {
             ContainerError::io(format!("open the download of {}", descriptor.digest), e)
@@ -89,10 +129,10 @@ pub fn pull(
             "layer",
         )))
     })?;
-    for descriptor in &missing {
+    for descriptor in &manifest.layers {
         let _ = fs::remove_file(layer_file(descriptor));
-        progress.status(short(&descriptor.digest), "Pull complete");
     }
+    let reference = names.reference;
     if let Some(tag) = &reference.tag {
         let tagged = Reference {
             digest: None,
@@ -102,18 +142,13 @@ pub fn pull(
         store.tag(&lock, &tagged, &added)?;
     }
     let by_digest = Reference {
-        digest: Some(manifest_digest.clone()),
+        digest: Some(names.manifest_digest.clone()),
         tag: None,
         ..reference.clone()
     };
     store.tag(&lock, &by_digest, &added)?;
-    Ok(Pulled {
-        id: added,
-        manifest_digest,
-        up_to_date,
-    })
+    Ok(added)
 }
-// ANCHOR_END: pull
 
 /// The first 12 hex digits, as docker names layers in its progress.
 fn short(digest: &Digest) -> &str {
@@ -234,6 +269,10 @@ fn download(
         let what = format!("{what} {}", partial.display());
         move |e| ContainerError::io(what, e)
     };
+    if done.exists() {
+        progress.status(layer, "Download complete");
+        return Ok(());
+    }
     let file = File::options()
         .create(true)
         .append(true)
@@ -244,6 +283,8 @@ fn download(
     let mut file = Flock::lock(file, FlockArg::LockExclusive)
         .map_err(|(_, errno)| ContainerError::system("flock a download", errno))?;
     if done.exists() {
+        // It finished while we waited; our open made a new, empty `.partial`.
+        let _ = fs::remove_file(&partial);
         progress.status(layer, "Download complete");
         return Ok(());
     }

@@ -4,6 +4,8 @@
 // In a test, a failed unwrap is a failed test with its reason: exactly what we want.
 #![allow(clippy::unwrap_used)]
 
+mod registry;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,6 +18,7 @@ use chapter06::load::load;
 use chapter06::remove::remove_image;
 use chapter06::save::save;
 use chapter06::{Digest, ImageStore, Reference};
+use registry::umoci_image;
 use testkit::{require_root, TempRoot};
 
 fn busybox_rootfs(dir: &Path) -> PathBuf {
@@ -117,23 +120,6 @@ fn the_store_looks_like_docker_s() {
         "{}\n\nrepositories.json:\n{repositories}",
         shown.join("\n")
     ));
-}
-
-/// An OCI layout made by umoci: busybox, then a layer deleting /etc/group.
-fn umoci_image(dir: &Path, rootfs: &Path) -> PathBuf {
-    let layout = dir.join("oci");
-    let (l, b) = (layout.display(), dir.join("bundle"));
-    let b = b.display();
-    sh(&format!(
-        "set -e; umoci init --layout {l}; umoci new --image {l}:app
-         umoci unpack --image {l}:app {b}; cp -a {}/. {b}/rootfs/
-         umoci repack --image {l}:app {b}; rm -rf {b}
-         umoci unpack --image {l}:app {b}; rm {b}/rootfs/etc/group
-         umoci repack --image {l}:app {b}; rm -rf {b}
-         umoci config --image {l}:app --config.cmd sh",
-        rootfs.display()
-    ));
-    layout
 }
 
 #[test]

@@ -99,7 +99,17 @@ impl RegistryClient {
                 response,
             }),
             Err(ureq::Error::Status(status, response)) => Ok(Reply { status, response }),
-            Err(error) => Err(failed(&format!("cannot reach {}", origin(url)), error)),
+            Err(ureq::Error::Transport(transport)) => {
+                // "Connect error" and its cause ("Connection refused"), without the URL
+                // ureq's own message repeats.
+                let mut why = transport
+                    .message()
+                    .map_or_else(|| transport.kind().to_string(), str::to_owned);
+                if let Some(cause) = std::error::Error::source(&transport) {
+                    why.push_str(&format!(": {cause}"));
+                }
+                Err(failed(&format!("cannot reach {}", origin(url)), why))
+            }
         }
     }
 
