@@ -1,4 +1,5 @@
-//! `bench`: how long does `mini-docker run` take to start a container and end it?
+//! `bench`: how long does `mini-docker run` take to start a container and end it? (And,
+//! in `bench_load`, how fast does `mini-docker load` unpack an image?)
 //!
 //! hyperfine times three commands that all run `true` in new namespaces:
 //! - `mini-docker run --rm --rootfs <busybox> true` — ours, with a rootfs, /proc, /sys, /dev;
@@ -13,21 +14,42 @@ use chapter03::busybox::{build_rootfs, find_host_busybox};
 
 use crate::shell::{as_root, capture, cargo, have, run, workspace_root};
 
-const START: &str = "<!-- bench:start -->";
-const END: &str = "<!-- bench:end -->";
+/// The two comments between which a benchmark writes its table in the appendix.
+pub struct Markers {
+    pub start: &'static str,
+    pub end: &'static str,
+}
 
-pub fn bench() -> Result<(), String> {
+const MARKERS: Markers = Markers {
+    start: "<!-- bench:start -->",
+    end: "<!-- bench:end -->",
+};
+
+/// `cargo xtask bench [start|load]`: both benchmarks, or one.
+pub fn bench(which: Option<&str>) -> Result<(), String> {
+    run(cargo().args(["build", "--release", "-p", "mini-docker"]))?;
+    let dir = std::env::temp_dir().join(format!("mini-docker-bench-{}", std::process::id()));
+    let result = match which {
+        None => {
+            bench_start(&dir.join("start")).and(crate::bench_load::bench_load(&dir.join("load")))
+        }
+        Some("start") => bench_start(&dir.join("start")),
+        Some("load") => crate::bench_load::bench_load(&dir.join("load")),
+        Some(other) => Err(format!("no benchmark {other:?}: use start or load")),
+    };
+    // Remove the scratch directory whatever happened (it holds root-owned state).
+    let _ = run(as_root("rm").args(["-rf", "--one-file-system"]).arg(&dir));
+    result
+}
+
+fn bench_start(dir: &Path) -> Result<(), String> {
     for tool in ["hyperfine", "runc", "unshare"] {
         if !have(tool) {
             return Err(format!("{tool} is missing: run cargo xtask setup"));
         }
     }
-    run(cargo().args(["build", "--release", "-p", "mini-docker"]))?;
-    let dir = std::env::temp_dir().join(format!("mini-docker-bench-{}", std::process::id()));
-    let result = bench_in(&dir);
-    // Remove the scratch directory whatever happened (it holds root-owned state).
-    let _ = run(as_root("rm").args(["-rf", "--one-file-system"]).arg(&dir));
-    result
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    bench_in(dir)
 }
 
 fn bench_in(dir: &Path) -> Result<(), String> {
@@ -85,7 +107,12 @@ fn bench_in(dir: &Path) -> Result<(), String> {
         _ => "hyperfine reported no means".to_owned(),
     };
     let table = std::fs::read_to_string(&markdown).map_err(|e| format!("{e}"))?;
-    write_appendix(&table, &verdict)?;
+    let runc_version = capture("runc", &["--version"]).unwrap_or_default();
+    let note = format!(
+        "and {} (100 runs after 10 warm-ups).",
+        runc_version.lines().next().unwrap_or("runc")
+    );
+    write_appendix(&MARKERS, &table, &verdict, &note)?;
     println!("{verdict}");
     if verdict.starts_with("Target met") {
         Ok(())
@@ -114,7 +141,7 @@ fn make_runc_bundle(dir: &Path, rootfs: &Path) -> Result<PathBuf, String> {
     Ok(bundle)
 }
 
-fn read_means(json: &Path) -> Result<Vec<(String, f64)>, String> {
+pub fn read_means(json: &Path) -> Result<Vec<(String, f64)>, String> {
     let text = std::fs::read_to_string(json).map_err(|e| format!("{}: {e}", json.display()))?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("hyperfine JSON: {e}"))?;
@@ -129,33 +156,36 @@ fn read_means(json: &Path) -> Result<Vec<(String, f64)>, String> {
         .unwrap_or_default())
 }
 
-/// Replaces what is between the markers in the appendix with the new table.
-fn write_appendix(table: &str, verdict: &str) -> Result<(), String> {
+/// Replaces what is between `markers` in the appendix with the new table: a line about
+/// the machine (ending with `note`), the table, the verdict.
+pub fn write_appendix(
+    markers: &Markers,
+    table: &str,
+    verdict: &str,
+    note: &str,
+) -> Result<(), String> {
     let path = workspace_root().join("book/src/appendix-performance.md");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let (before, rest) = text
-        .split_once(START)
-        .ok_or_else(|| format!("{} has no {START} marker", path.display()))?;
+        .split_once(markers.start)
+        .ok_or_else(|| format!("{} has no {} marker", path.display(), markers.start))?;
     let (_, after) = rest
-        .split_once(END)
-        .ok_or_else(|| format!("{} has no {END} marker", path.display()))?;
+        .split_once(markers.end)
+        .ok_or_else(|| format!("{} has no {} marker", path.display(), markers.end))?;
     let machine = format!(
-        "Measured on Linux {}, {} CPUs, with hyperfine {} and {} (100 runs after 10 warm-ups).",
+        "Measured on Linux {}, {} CPUs, with hyperfine {} {note}",
         capture("uname", &["-r"]).unwrap_or_default().trim(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         capture("hyperfine", &["--version"])
             .unwrap_or_default()
             .trim()
             .trim_start_matches("hyperfine "),
-        capture("runc", &["--version"])
-            .unwrap_or_default()
-            .lines()
-            .next()
-            .unwrap_or("runc")
     );
     let new = format!(
-        "{before}{START}\n{machine}\n\n{}\n\n{verdict}\n{END}{after}",
-        table.trim()
+        "{before}{}\n{machine}\n\n{}\n\n{verdict}\n{}{after}",
+        markers.start,
+        table.trim(),
+        markers.end
     );
     std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))
 }

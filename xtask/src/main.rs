@@ -6,7 +6,8 @@
 //! - `book`: build the book, fail on warnings and broken links
 //! - `check-labs`: prove every lab's starter fails and its reference solution passes
 //! - `grade LAB`: run one lab's tests and print its score
-//! - `bench`: time mini-docker against runc and unshare with hyperfine; write the table into
+//! - `bench [start|load]`: time container start against runc and unshare, and image load
+//!   against `tar -x`, with hyperfine; write the tables into
 //!   the book's performance appendix
 //! - `demo`: run every chapter's demo in order
 //! - `clean`: remove the default state root /var/lib/mini-docker
@@ -15,6 +16,7 @@
 //! not root, and say so before they do.
 
 mod bench;
+mod bench_load;
 mod book;
 mod labs;
 mod setup;
@@ -23,7 +25,7 @@ mod test;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup [--no-demo] | test | book | check-labs | grade LAB | bench | demo | clean>";
+const USAGE: &str = "usage: cargo xtask <setup [--no-demo] | test | book | check-labs | grade LAB | bench [start|load] | demo | clean>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,7 +37,8 @@ fn main() -> ExitCode {
         ["book"] => book::book(),
         ["check-labs"] => labs::check_labs(),
         ["grade", lab] => labs::grade(lab).map(|_| ()),
-        ["bench"] => bench::bench(),
+        ["bench"] => bench::bench(None),
+        ["bench", which] => bench::bench(Some(which)),
         ["demo"] => setup::demo(),
         ["clean"] => setup::clean(),
         _ => Err(USAGE.to_owned()),

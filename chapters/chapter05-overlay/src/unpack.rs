@@ -15,7 +15,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;
 
@@ -197,7 +197,11 @@ fn unpack_entry<R: Read>(
                     components,
                 });
             }
-            written.bytes = io::copy(entry, &mut File::from(fd)).map_err(|e| e.to_string())?;
+            // Through a 128 KiB buffer: `io::copy` reads straight into a BufWriter's buffer,
+            // so a 100 MB layer takes ~800 writes instead of ~13 000 of 8 KiB.
+            let mut file = io::BufWriter::with_capacity(1 << 17, File::from(fd));
+            written.bytes = io::copy(entry, &mut file).map_err(|e| e.to_string())?;
+            file.flush().map_err(|e| e.to_string())?;
         }
         EntryType::Symlink => {
             let target = link_target(entry)?;

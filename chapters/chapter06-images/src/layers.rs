@@ -27,7 +27,7 @@ use chapter05::chapter04::chapter03::chapter01::ContainerError;
 use chapter05::{unpack_layer_observed, Layer, LayerStore};
 use nix::fcntl::{Flock, FlockArg};
 
-use crate::digest::{chain_id, Digest, HashingReader};
+use crate::digest::{chain_id, BackgroundHashingReader, Digest};
 use crate::tar_split::{replay, Recorder};
 
 /// One layer of the database.
@@ -203,7 +203,7 @@ impl LayerDb {
         expected: Option<&Digest>,
         layer: &Layer,
     ) -> Result<StoredLayer, ContainerError> {
-        let mut recorder = Recorder::new(HashingReader::new(tar));
+        let mut recorder = Recorder::new(BackgroundHashingReader::new(tar));
         let mut observer = recorder.observer();
         let unpacked = unpack_layer_observed(&mut recorder, &layer.diff(), &mut observer)?;
         drop(observer);

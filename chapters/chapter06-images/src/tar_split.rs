@@ -57,18 +57,16 @@ impl Record {
 
     fn take(&mut self, bytes: &[u8]) {
         let start = self.position;
-        self.position += bytes.len() as u64;
+        let end = start + bytes.len() as u64;
+        self.position = end;
         match self.skipping {
             Some((from, to)) => {
-                // Keep what lies outside the skipped range (the recorder may be handed a
-                // buffer that runs past the content into the next header).
-                for (offset, byte) in bytes.iter().enumerate() {
-                    let at = start + offset as u64;
-                    if at < from || at >= to {
-                        self.kept.push(*byte);
-                    }
-                }
-                if self.position >= to {
+                // Keep what lies outside the skipped range: the buffer may start before
+                // the content or run past it into the next header.
+                let local = |at: u64| (at.clamp(start, end) - start) as usize;
+                self.kept.extend_from_slice(&bytes[..local(from)]);
+                self.kept.extend_from_slice(&bytes[local(to)..]);
+                if end >= to {
                     self.skipping = None;
                 }
             }
