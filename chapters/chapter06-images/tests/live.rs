@@ -343,3 +343,35 @@ fn layers_are_shared_committed_and_freed() {
     let overlay_dirs: Vec<String> = tree(&state.join("overlay2"));
     assert_eq!(overlay_dirs, ["l"], "no layer files left");
 }
+
+#[test]
+fn the_walk_demo_follows_an_id_to_its_files() {
+    if !require_root("chapter06: walk demo") {
+        return;
+    }
+    let dir = TempRoot::new();
+    let rootfs = busybox_rootfs(dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_chapter06"))
+        .args(["walk", rootfs.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("its sha256 is the image ID: true"), "{text}");
+    assert!(
+        text.contains("rebuilt from tar-split.gz is the one imported: true"),
+        "{text}"
+    );
+    let mut session = testkit::Session::new();
+    session.replace(rootfs.display().to_string(), "./busybox");
+    // The layer's size depends on the host's busybox binary.
+    let size = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("size"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    session.replace(size, "[SIZE] bytes of files");
+    session.record("sudo cargo run -p chapter06 -- walk ./busybox", &output);
+    session.assert_matches_book("ch06-walk");
+}
