@@ -25,7 +25,7 @@
 //! ## Modules
 //! - [`digest`] — `sha256:` digests, ChainIDs, hashing and verifying readers.
 //! - [`config`] — the image config (what the image ID is the digest of).
-//! - [`reference`] — `busybox`, `host:port/team/app:v1`, `name@sha256:…`, read like docker.
+//! - [`reference`](mod@reference) — `busybox`, `host:port/team/app:v1`, `name@sha256:…`, read like docker.
 //! - [`tar_split`] — giving back a layer's exact tar without keeping a copy of it.
 //! - [`layers`] — the layer db: one directory per ChainID, staged and renamed into place.
 //! - [`imagedb`] — configs by image ID.
@@ -39,7 +39,7 @@
 //! - [`registry`], [`pull`] and [`progress`] — the registry API, token auth, downloads.
 //! - [`remove`] — `rmi`'s rules.
 //! - [`run_image`] — an image's config and `run`'s arguments, combined into a container.
-//! - [`format`] and [`listing`] — what `images`, `history` and `inspect` print.
+//! - [`format`](mod@format) and [`listing`] — what `images`, `history` and `inspect` print.
 
 pub mod blobs;
 pub mod changes;
