@@ -89,7 +89,7 @@ fn malformed(error: &io::Error) -> ContainerError {
 }
 
 /// Removes everything inside `dir`, never following a symlink (`remove_dir_all` does not).
-fn empty_directory(dir: &Path) {
+pub fn empty_directory(dir: &Path) {
     if let Ok(read) = std::fs::read_dir(dir) {
         for entry in read.flatten() {
             let path = entry.path();
