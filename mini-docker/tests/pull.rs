@@ -96,7 +96,7 @@ fn a_pull_killed_half_way_resumes_and_leaves_nothing_half_made() {
         Some(format!("bytes={cut_at}-").as_str())
     );
     assert!(
-        !state.join("image/overlay2/downloads").exists(),
+        entries(&state.join("image/overlay2/downloads")).is_empty(),
         "downloads removed"
     );
     assert!(entries(&state.join("image/overlay2/layerdb/tmp")).is_empty());

@@ -3,9 +3,8 @@
 //!
 //! The image is the busybox rootfs plus 100 files of 1 MiB of random bytes (~102 MB, one
 //! layer). Each run starts from an empty target (hyperfine's `--prepare`). `load` does more
-//! than `tar -x` — it hashes the stream twice (blob digest, DiffID), records the tar-split,
-//! and walks every path by descriptor — so the target is to keep at least 80% of tar's
-//! throughput.
+//! than `tar -x` — it hashes the stream (the DiffID), records the tar-split, and walks every
+//! path by descriptor — so the target is to keep at least 80% of tar's throughput.
 
 use std::io::Read;
 use std::path::Path;

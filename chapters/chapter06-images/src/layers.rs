@@ -60,6 +60,7 @@ pub fn random_id() -> Result<String, ContainerError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+// ANCHOR: staging
 /// A staging directory under `layerdb/tmp/`, announced by a lock file we hold.
 struct Staging {
     dir: PathBuf,
@@ -100,6 +101,7 @@ impl Drop for Staging {
         let _ = fs::remove_file(&self.lock_path);
     }
 }
+// ANCHOR_END: staging
 
 impl LayerDb {
     /// Opens (creating if needed) the database under `state_root`, and removes what

@@ -125,6 +125,7 @@ fn digest_in_path(path: &str) -> Option<Digest> {
     Digest::parse(&format!("sha256:{hex}")).ok()
 }
 
+// ANCHOR: verify
 /// Opens a blob, verified against the digest its path names (if it names one).
 fn open_checked<'a>(
     source: &'a dyn BlobSource,
@@ -151,6 +152,7 @@ fn open_layer<'a>(
     }
     open_checked(source, path, "layer")
 }
+// ANCHOR_END: verify
 
 fn read_checked(
     source: &dyn BlobSource,

@@ -70,9 +70,7 @@ pub fn pull(
         )));
     }
     let up_to_date = store.images.exists(&id);
-    let downloads = store.root().join("image/overlay2/downloads");
-    fs::create_dir_all(&downloads)
-        .map_err(|e| ContainerError::io("create the download directory", e))?;
+    let downloads = store.downloads_dir();
     let missing = missing_layers(store, &parsed, &manifest, progress)?;
     let added = download_all(&client, &downloads, &missing, progress).and_then(|()| {
         let names = Names {
@@ -88,7 +86,6 @@ pub fn pull(
             let _ = fs::remove_file(downloads.join(descriptor.digest.hex()));
         }
     }
-    let _ = fs::remove_dir(&downloads); // only when empty
     let added = added?;
     for descriptor in &missing {
         progress.status(short(&descriptor.digest), "Pull complete");
@@ -303,30 +300,17 @@ fn download(
             have += read as u64;
         }
     }
-    let reply = client.blob(&descriptor.digest, have)?;
-    if reply.status != 206 && have > 0 {
-        // The registry sent the whole blob: start over.
-        file.set_len(0).map_err(io("truncate"))?;
-        hasher = Sha256::new();
-        have = 0;
-    }
-    let mut body = reply.response.into_reader();
-    let mut buffer = vec![0u8; 1 << 16];
-    let mut last_shown = 0;
-    loop {
-        let read = body
-            .read(&mut buffer)
-            .map_err(|e| invalid(format!("download of {} was cut: {e}", descriptor.digest)))?;
-        if read == 0 {
-            break;
-        }
-        file.write_all(&buffer[..read]).map_err(io("write"))?;
-        hasher.update(&buffer[..read]);
-        have += read as u64;
-        if have - last_shown >= 1 << 19 || have == descriptor.size {
-            progress.bytes(layer, have, descriptor.size);
-            last_shown = have;
-        }
+    // A download cut after its last byte (between its fsync and its rename) needs no
+    // request at all: asking for the bytes after the end would get 416.
+    if have < descriptor.size || descriptor.size == 0 {
+        fetch_rest(
+            client,
+            descriptor,
+            &mut file,
+            &mut hasher,
+            &mut have,
+            progress,
+        )?;
     }
     let digest = Digest::of_sha256(hasher);
     if digest != descriptor.digest {
@@ -342,3 +326,44 @@ fn download(
     Ok(())
 }
 // ANCHOR_END: download
+
+/// Appends the rest of the blob (from `have` on) to `file`, hashing it.
+fn fetch_rest(
+    client: &mut RegistryClient,
+    descriptor: &Descriptor,
+    file: &mut File,
+    hasher: &mut Sha256,
+    have: &mut u64,
+    progress: &dyn Progress,
+) -> Result<(), ContainerError> {
+    let layer = short(&descriptor.digest);
+    let io = |what: &'static str| {
+        move |e| ContainerError::io(format!("{what} the download of {}", descriptor.digest), e)
+    };
+    let reply = client.blob(&descriptor.digest, *have)?;
+    if reply.status != 206 && *have > 0 {
+        // The registry sent the whole blob: start over.
+        file.set_len(0).map_err(io("truncate"))?;
+        *hasher = Sha256::new();
+        *have = 0;
+    }
+    let mut body = reply.response.into_reader();
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut last_shown = 0;
+    loop {
+        let read = body
+            .read(&mut buffer)
+            .map_err(|e| invalid(format!("download of {} was cut: {e}", descriptor.digest)))?;
+        if read == 0 {
+            break;
+        }
+        file.write_all(&buffer[..read]).map_err(io("write"))?;
+        hasher.update(&buffer[..read]);
+        *have += read as u64;
+        if *have - last_shown >= 1 << 19 || *have == descriptor.size {
+            progress.bytes(layer, *have, descriptor.size);
+            last_shown = *have;
+        }
+    }
+    Ok(())
+}

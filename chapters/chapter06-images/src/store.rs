@@ -56,15 +56,25 @@ pub type OpenLayer<'a> = dyn FnMut(usize) -> Result<Box<dyn Read + 'a>, Containe
 
 impl ImageStore {
     pub fn open(state_root: &Path) -> Result<Self, ContainerError> {
-        Ok(ImageStore {
+        let store = ImageStore {
             root: state_root.to_path_buf(),
             layers: LayerDb::open(state_root)?,
             images: ImageDb::open(state_root)?,
-        })
+        };
+        fs::create_dir_all(store.downloads_dir())
+            .map_err(|e| ContainerError::io("create the download directory", e))?;
+        Ok(store)
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// `image/overlay2/downloads`: where pulls keep blobs until they are unpacked, and
+    /// where a cut download waits to be resumed. Part of the store's layout, so it is
+    /// never removed under a concurrent pull.
+    pub fn downloads_dir(&self) -> PathBuf {
+        self.root.join("image/overlay2/downloads")
     }
 
     /// Waits for, and takes, the store's lock.

@@ -90,6 +90,7 @@ impl<R: Read> Recorder<R> {
         }
     }
 
+    // ANCHOR: observer
     /// The callback for [`chapter05::unpack_layer_observed`].
     pub fn observer(&self) -> impl FnMut(&FileContent<'_>) {
         let record = Rc::clone(&self.record);
@@ -109,6 +110,7 @@ impl<R: Read> Recorder<R> {
             record.skipping = Some((file.position, file.position + file.size));
         }
     }
+    // ANCHOR_END: observer
 
     /// The finished record, gzip-compressed, and the inner reader.
     pub fn finish(self) -> io::Result<(Vec<u8>, R)> {

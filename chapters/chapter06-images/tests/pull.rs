@@ -125,7 +125,12 @@ fn pulls_from_a_local_registry_and_runs_it() {
     assert_eq!(store.resolve(&name).unwrap(), pulled.id);
     let by_digest = format!("{}/team/app@{}", registry.addr, pulled.manifest_digest);
     assert_eq!(store.resolve(&by_digest).unwrap(), pulled.id);
-    assert!(!dir.join("state/image/overlay2/downloads").exists());
+    let downloads = dir.join("state/image/overlay2/downloads");
+    assert_eq!(
+        std::fs::read_dir(downloads).unwrap().count(),
+        0,
+        "downloads removed"
+    );
 
     let (lines, again) = pull_lines(&store, &name);
     assert!(again.unwrap().up_to_date);
