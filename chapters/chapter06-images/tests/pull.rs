@@ -239,3 +239,66 @@ fn a_corrupt_blob_fails_the_pull_naming_it_and_the_store_is_unchanged() {
     );
     assert_eq!(tree(&dir.join("state")), before);
 }
+
+#[test]
+fn docker_v2_manifests_with_gzip_layers_and_a_pull_by_digest() {
+    if !require_root("chapter06: pull of a docker v2 image by digest") {
+        return;
+    }
+    let dir = TempRoot::new();
+    let registry = Registry::start();
+    let layout = busybox_layout(dir.path());
+    // Through a docker-archive, skopeo pushes docker's own schema 2 manifest and gzip layers.
+    let archive = dir.join("app.tar");
+    let status = std::process::Command::new("skopeo")
+        .args(["copy", "-q"])
+        .arg(format!("oci:{}:app", layout.display()))
+        .arg(format!(
+            "docker-archive:{}:team/docker:v1",
+            archive.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    registry.push(
+        &format!("docker-archive:{}", archive.display()),
+        "team/docker:v1",
+    );
+    let manifest = get(
+        &registry.addr,
+        "/v2/team/docker/manifests/v1",
+        &[(
+            "Accept",
+            "application/vnd.docker.distribution.manifest.v2+json",
+        )],
+    );
+    assert_eq!(
+        manifest.header("Content-Type"),
+        Some("application/vnd.docker.distribution.manifest.v2+json")
+    );
+    assert!(
+        manifest.text().contains("rootfs.diff.tar.gzip"),
+        "{}",
+        manifest.text()
+    );
+    let digest = manifest.header("Docker-Content-Digest").unwrap().to_owned();
+
+    let store = ImageStore::open(&dir.join("state")).unwrap();
+    let name = format!("{}/team/docker@{digest}", registry.addr);
+    let (lines, pulled) = pull_lines(&store, &name);
+    let pulled = pulled.unwrap_or_else(|e| panic!("{e}\n{lines:?}"));
+    assert_eq!(pulled.manifest_digest.as_str(), digest);
+    assert!(
+        !lines[0].contains("Pulling from"),
+        "no tag line for a digest: {lines:?}"
+    );
+    assert_eq!(store.resolve(&name).unwrap(), pulled.id);
+    assert_eq!(
+        run(
+            &store,
+            &pulled.id,
+            "test ! -e /etc/group && test -x /bin/sh"
+        ),
+        0
+    );
+}
