@@ -156,13 +156,21 @@ fn freezing_stops_a_counter_and_thawing_resumes_it() {
     }
     let dir = TempRoot::new();
     let rootfs = busybox_rootfs(dir.path());
-    let script = "i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.01; done";
+    // The counter lives on the container's /dev/shm (a tmpfs): on disk, a parallel test
+    // that throttles block IO could stall its writes and look like a frozen counter.
+    let script = "i=0; while :; do i=$((i+1)); echo $i > /dev/shm/count; sleep 0.01; done";
     let (container, name) = start(&rootfs, &[], script);
+    let counter = format!("/proc/{}/root/dev/shm/count", container.child().pid());
+    // The largest value seen so far: a read that lands between the truncate and the write
+    // of `echo >` sees an empty file, which says nothing.
+    let seen = std::cell::Cell::new(0u64);
     let count = || -> u64 {
-        std::fs::read_to_string(rootfs.join("tmp/count"))
+        let now = std::fs::read_to_string(&counter)
             .ok()
             .and_then(|t| t.trim().parse().ok())
-            .unwrap_or(0)
+            .unwrap_or(0);
+        seen.set(seen.get().max(now));
+        seen.get()
     };
     std::thread::sleep(Duration::from_millis(500));
     let cgroup = container.cgroup().unwrap();
