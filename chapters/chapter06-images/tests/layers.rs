@@ -4,12 +4,15 @@
 // In a test, a failed unwrap is a failed test with its reason: exactly what we want.
 #![allow(clippy::unwrap_used)]
 
+mod store_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chapter06::chapter05::chapter04::chapter03::busybox::{build_rootfs, find_host_busybox};
 use chapter06::digest::Digest;
 use chapter06::layers::LayerDb;
+use store_support::tree;
 use testkit::{require_root, TempRoot};
 
 fn busybox_rootfs(dir: &Path) -> PathBuf {
@@ -30,20 +33,6 @@ fn gnu_tar(dir: &Path, of: &Path) -> Vec<u8> {
         .unwrap();
     assert!(status.success());
     std::fs::read(file).unwrap()
-}
-
-fn tree(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        out.push(entry.file_name().to_string_lossy().into_owned());
-        if entry.file_type().unwrap().is_dir() {
-            for inner in tree(&entry.path()) {
-                out.push(format!("{}/{inner}", entry.file_name().to_string_lossy()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod registry;
+mod store_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +20,7 @@ use chapter06::remove::remove_image;
 use chapter06::save::save;
 use chapter06::{Digest, ImageStore, Reference};
 use registry::umoci_image;
+use store_support::{run, tree};
 use testkit::{require_root, TempRoot};
 
 fn busybox_rootfs(dir: &Path) -> PathBuf {
@@ -43,38 +45,6 @@ fn import_tar(store: &ImageStore, tar: &[u8], name: &str) -> Digest {
         .tag(&lock, &Reference::parse(name).unwrap(), &id)
         .unwrap();
     id
-}
-
-/// Runs `script` in a container of `image`; its exit code.
-fn run(store: &ImageStore, image: &Digest, script: &str) -> i32 {
-    let image = store.image(image).unwrap();
-    let top = store.top_layer(&image).unwrap().unwrap();
-    let layer = store.layers.overlay_layer(&top).unwrap();
-    let id = chapter06::layers::random_id().unwrap();
-    let fs =
-        ContainerFs::create(store.layers.overlay_store(), &id, &Lower::Image(layer), "t").unwrap();
-    let status = fs
-        .run(vec!["/bin/sh".into(), "-c".into(), script.into()], "t")
-        .unwrap();
-    fs.remove();
-    status.code()
-}
-
-/// Every path under `dir`, sorted (the store's shape, to compare before and after).
-fn tree(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        for entry in std::fs::read_dir(&current).unwrap().flatten() {
-            let path = entry.path();
-            out.push(path.strip_prefix(dir).unwrap().display().to_string());
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn sh(script: &str) {

@@ -6,25 +6,17 @@
 #![allow(clippy::unwrap_used)]
 
 mod registry;
+mod store_support;
 
-use std::path::Path;
-
-use chapter06::chapter05::{ContainerFs, Lower};
 use chapter06::progress::PlainProgress;
 use chapter06::pull::pull;
-use chapter06::{Digest, ImageStore, Reference};
+use chapter06::{ImageStore, Reference};
 use registry::{
-    busybox_layout, get, host_arch, two_platform_layout, Listener, Proxy, ProxyOptions, Registry,
-    OCI_MANIFEST,
+    busybox_layout, get, host_arch, registry_with_busybox, two_platform_layout, Listener, Proxy,
+    ProxyOptions, Registry, OCI_MANIFEST,
 };
+use store_support::{run, tree};
 use testkit::{require_root, TempRoot};
-
-fn registry_with_busybox(dir: &TempRoot) -> Registry {
-    let registry = Registry::start();
-    let layout = busybox_layout(dir.path());
-    registry.push(&format!("oci:{}:app", layout.display()), "team/app:v1");
-    registry
-}
 
 /// Pulls `name`; the progress lines and the result.
 fn pull_lines(
@@ -42,46 +34,6 @@ fn pull_lines(
         .map(str::to_owned)
         .collect();
     (lines, result)
-}
-
-fn run(store: &ImageStore, image: &Digest, script: &str) -> i32 {
-    let image = store.image(image).unwrap();
-    let top = store.top_layer(&image).unwrap().unwrap();
-    let layer = store.layers.overlay_layer(&top).unwrap();
-    let fs = ContainerFs::create(
-        store.layers.overlay_store(),
-        "pulled",
-        &Lower::Image(layer),
-        "p",
-    )
-    .unwrap();
-    let status = fs
-        .run(vec!["/bin/sh".into(), "-c".into(), script.into()], "p")
-        .unwrap();
-    fs.remove();
-    status.code()
-}
-
-fn tree(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        for entry in std::fs::read_dir(&current).unwrap().flatten() {
-            out.push(
-                entry
-                    .path()
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .display()
-                    .to_string(),
-            );
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(entry.path());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]

@@ -13,18 +13,11 @@ use std::time::{Duration, Instant};
 
 use chapter06::Digest;
 use registry::{
-    busybox_layout, get, host_arch, other_arch, request, two_platform_layout, Listener, Proxy,
-    ProxyOptions, Registry, ACCEPT_MANIFESTS, OCI_INDEX, OCI_MANIFEST, TOKEN_SERVICE,
+    busybox_layout, get, host_arch, other_arch, registry_with_busybox, request,
+    two_platform_layout, Listener, Proxy, ProxyOptions, Registry, ACCEPT_MANIFESTS, OCI_INDEX,
+    OCI_MANIFEST, TOKEN_SERVICE,
 };
 use testkit::{require_root, TempRoot};
-
-/// A registry with busybox pushed as `team/app:v1`.
-fn registry_with_busybox(dir: &TempRoot) -> Registry {
-    let registry = Registry::start();
-    let layout = busybox_layout(dir.path());
-    registry.push(&format!("oci:{}:app", layout.display()), "team/app:v1");
-    registry
-}
 
 /// The manifest of `team/app:v1` straight from the registry.
 fn manifest(addr: &str) -> serde_json::Value {

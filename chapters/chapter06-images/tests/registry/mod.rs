@@ -1025,3 +1025,12 @@ fn parse_content_range(value: &str) -> Option<(usize, usize)> {
     let start = range.split('-').next()?.trim().parse().ok()?;
     Some((start, total.trim().parse().ok()?))
 }
+
+/// A registry with busybox (two layers, the second deleting /etc/group) pushed as
+/// `team/app:v1`.
+pub fn registry_with_busybox(dir: &TempRoot) -> Registry {
+    let registry = Registry::start();
+    let layout = busybox_layout(dir.path());
+    registry.push(&format!("oci:{}:app", layout.display()), "team/app:v1");
+    registry
+}
