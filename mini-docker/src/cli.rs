@@ -26,8 +26,57 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a command in a new container, in the foreground
+    /// Create and run a new container from an image
     Run(Box<RunArgs>),
+    /// Create a new container
+    Create(Box<CreateArgs>),
+    /// Start one or more stopped containers
+    Start(StartArgs),
+    /// Stop one or more running containers
+    Stop(StopArgs),
+    /// Restart one or more containers
+    Restart(StopArgs),
+    /// Kill one or more running containers
+    Kill(KillArgs),
+    /// Remove one or more containers
+    Rm(RmArgs),
+    /// Rename a container
+    Rename(RenameArgs),
+    /// List containers
+    Ps(PsArgs),
+    /// Fetch the logs of a container
+    Logs(LogsArgs),
+    /// Execute a command in a running container
+    Exec(ExecArgs),
+    /// Attach local standard input, output, and error streams to a running container
+    Attach(AttachArgs),
+    /// Get real time events from the server
+    Events(EventsArgs),
+    /// Block until one or more containers stop, then print their exit codes
+    Wait(ContainersArgs),
+    /// Pause all processes within one or more containers
+    Pause(ContainersArgs),
+    /// Unpause all processes within one or more containers
+    Unpause(ContainersArgs),
+    /// Display the running processes of a container
+    Top(TopArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(StatsArgs),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(ContainerArg),
+    /// Export a container's filesystem as a tar archive
+    Export(ExportArgs),
+    /// Create a new image from a container's changes
+    Commit(CommitArgs),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(VolumeCommand),
+    /// Manage containers
+    #[command(subcommand)]
+    Container(ContainerCommand),
+    /// (internal) The monitor of one container; started by `start`
+    #[command(hide = true)]
+    Monitor(MonitorArgs),
     /// Download an image from a registry
     Pull(PullArgs),
     /// Import the contents from a tarball to create a filesystem image
@@ -150,11 +199,19 @@ pub struct SaveArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    #[arg(required = true, value_name = "IMAGE")]
-    pub images: Vec<String>,
+    /// Format output using a Go template, e.g. '{{.State.Status}}' or '{{json .Config}}'
+    #[arg(short, long, value_name = "TEMPLATE")]
+    pub format: Option<String>,
+
+    /// Only inspect objects of this type (container or image)
+    #[arg(long = "type", value_name = "TYPE", value_parser = ["container", "image"])]
+    pub kind: Option<String>,
+
+    #[arg(required = true, value_name = "NAME|ID")]
+    pub objects: Vec<String>,
 }
 
-/// `docker run`'s flags that chapters 1–3 give meaning to. `-h` is the hostname, as in
+/// `docker run`: `create` + `start` (+ attach unless `-d`). `-h` is the hostname, as in
 /// docker, so help is `--help` only.
 #[derive(Debug, Args)]
 #[command(
@@ -162,6 +219,48 @@ pub struct InspectArgs {
     override_usage = "mini-docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n       mini-docker run [OPTIONS] --rootfs DIR COMMAND [ARG...]"
 )]
 pub struct RunArgs {
+    /// Run container in background and print container ID
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+
+    /// Override the key sequence for detaching a container
+    #[arg(long, value_name = "KEYS", default_value = "ctrl-p,ctrl-q")]
+    pub detach_keys: String,
+
+    #[command(flatten)]
+    pub container: ContainerArgs,
+}
+
+/// `docker create`.
+#[derive(Debug, Args)]
+#[command(
+    disable_help_flag = true,
+    override_usage = "mini-docker create [OPTIONS] IMAGE [COMMAND] [ARG...]\n       mini-docker create [OPTIONS] --rootfs DIR COMMAND [ARG...]"
+)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub container: ContainerArgs,
+}
+
+/// The flags `create` and `run` share.
+#[derive(Debug, Args)]
+pub struct ContainerArgs {
+    /// Assign a name to the container
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Write the container ID to the file
+    #[arg(long, value_name = "FILE")]
+    pub cidfile: Option<PathBuf>,
+
+    /// Keep STDIN open even if not attached
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+
+    /// Allocate a pseudo-TTY
+    #[arg(short = 't', long)]
+    pub tty: bool,
+
     /// Run on this directory (read-only, below the container's own layer) instead of an
     /// image; then every argument is the command
     #[arg(long, value_name = "DIR")]
@@ -179,9 +278,46 @@ pub struct RunArgs {
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
 
+    /// Read in a file of environment variables
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+
     /// Working directory inside the container (created if missing)
     #[arg(short = 'w', long = "workdir", value_name = "DIR")]
-    pub workdir: Option<PathBuf>,
+    pub workdir: Option<String>,
+
+    /// Username or UID (format: <name|uid>[:<group|gid>])
+    #[arg(short = 'u', long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Overwrite the default ENTRYPOINT of the image
+    #[arg(long, value_name = "COMMAND")]
+    pub entrypoint: Option<String>,
+
+    /// Run an init inside the container that forwards signals and reaps processes
+    #[arg(long)]
+    pub init: bool,
+
+    /// Mount the container's root filesystem as read only
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Mount a tmpfs directory (PATH[:OPTIONS])
+    #[arg(long, value_name = "PATH[:OPTIONS]")]
+    pub tmpfs: Vec<String>,
+
+    /// Bind mount a volume (HOST-DIR:CONTAINER-DIR[:ro], NAME:CONTAINER-DIR[:ro], or
+    /// CONTAINER-DIR for an anonymous volume)
+    #[arg(short = 'v', long = "volume", value_name = "VOLUME")]
+    pub volumes: Vec<String>,
+
+    /// Signal to stop the container
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+
+    /// Timeout (in seconds) to stop a container
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_timeout: Option<u64>,
 
     /// Automatically remove the container when it exits
     #[arg(long)]
@@ -198,6 +334,297 @@ pub struct RunArgs {
     /// [default: the image's Entrypoint and Cmd]
     #[arg(required = true, trailing_var_arg = true, value_name = "IMAGE")]
     pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Attach STDOUT/STDERR and forward signals
+    #[arg(short, long)]
+    pub attach: bool,
+
+    /// Attach container's STDIN
+    #[arg(short, long)]
+    pub interactive: bool,
+
+    /// Override the key sequence for detaching a container
+    #[arg(long, value_name = "KEYS", default_value = "ctrl-p,ctrl-q")]
+    pub detach_keys: String,
+
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Seconds to wait before killing the container
+    #[arg(short, long, value_name = "SECONDS")]
+    pub time: Option<u64>,
+
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// Signal to send to the container
+    #[arg(short, long, value_name = "SIGNAL")]
+    pub signal: Option<String>,
+
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Force the removal of a running container (uses SIGKILL)
+    #[arg(short, long)]
+    pub force: bool,
+
+    /// Remove anonymous volumes associated with the container
+    #[arg(short, long)]
+    pub volumes: bool,
+
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+    #[arg(value_name = "NEW_NAME")]
+    pub new_name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Show all containers (default shows just running)
+    #[arg(short, long)]
+    pub all: bool,
+
+    /// Only display container IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Show the latest created container (includes all states)
+    #[arg(short, long)]
+    pub latest: bool,
+
+    /// Don't truncate output
+    #[arg(long)]
+    pub no_trunc: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Follow log output
+    #[arg(short, long)]
+    pub follow: bool,
+
+    /// Number of lines to show from the end of the logs
+    #[arg(short = 'n', long, value_name = "N", default_value = "all")]
+    pub tail: String,
+
+    /// Show timestamps
+    #[arg(short, long)]
+    pub timestamps: bool,
+
+    /// Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Show logs before a timestamp or relative time
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct ExecArgs {
+    /// Detached mode: run command in the background
+    #[arg(short, long)]
+    pub detach: bool,
+
+    /// Keep STDIN open even if not attached
+    #[arg(short, long)]
+    pub interactive: bool,
+
+    /// Allocate a pseudo-TTY
+    #[arg(short, long)]
+    pub tty: bool,
+
+    /// Set environment variables
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+
+    /// Working directory inside the container
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+
+    /// Username or UID (format: <name|uid>[:<group|gid>])
+    #[arg(short, long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Print help
+    #[arg(long, action = ArgAction::Help)]
+    pub help: Option<bool>,
+
+    /// The container, then the command and its arguments
+    #[arg(required = true, num_args = 2.., trailing_var_arg = true, value_name = "CONTAINER")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Override the key sequence for detaching a container
+    #[arg(long, value_name = "KEYS", default_value = "ctrl-p,ctrl-q")]
+    pub detach_keys: String,
+
+    /// Do not attach STDIN
+    #[arg(long)]
+    pub no_stdin: bool,
+
+    /// Proxy all received signals to the process
+    #[arg(long, default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    pub sig_proxy: bool,
+
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Show all events created since timestamp
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Stream events until this timestamp
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Filter output based on conditions provided (container=, event=, image=, type=)
+    #[arg(short, long, value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContainersArgs {
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContainerArg {
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+
+    /// ps options (default: -ef)
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PS OPTIONS"
+    )]
+    pub ps_options: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Disable streaming stats and only pull the first result
+    #[arg(long)]
+    pub no_stream: bool,
+
+    /// Show all containers (default shows just running)
+    #[arg(short, long)]
+    pub all: bool,
+
+    #[arg(value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write to a file, instead of STDOUT
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CommitArgs {
+    /// Commit message
+    #[arg(short, long, value_name = "TEXT", default_value = "")]
+    pub message: String,
+
+    /// Apply Dockerfile instruction to the created image
+    #[arg(short, long = "change", value_name = "INSTRUCTION")]
+    pub changes: Vec<String>,
+
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
+
+    #[arg(value_name = "REPOSITORY[:TAG]")]
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VolumeCommand {
+    /// Create a volume
+    Create(VolumeNameArg),
+    /// List volumes
+    Ls(VolumeLsArgs),
+    /// Remove one or more volumes
+    Rm(VolumesArgs),
+    /// Display detailed information on one or more volumes
+    Inspect(VolumesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VolumeNameArg {
+    #[arg(value_name = "VOLUME")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumeLsArgs {
+    /// Only display volume names
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumesArgs {
+    #[arg(required = true, value_name = "VOLUME")]
+    pub volumes: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContainerCommand {
+    /// Remove all stopped containers
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Do not prompt for confirmation
+    #[arg(short, long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    #[arg(value_name = "CONTAINER_ID")]
+    pub id: String,
 }
 
 /// The cgroup flags of `docker run` (chapter 4). Sizes take b, k, m, g units (`200m`).

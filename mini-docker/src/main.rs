@@ -18,7 +18,7 @@ use crate::cli::{Cli, Command};
 const ENGINE_ERROR: i32 = 125;
 
 fn main() {
-    chapter06::chapter05::chapter04::chapter03::chapter01::steps::default_sigpipe();
+    chapter07::chapter06::chapter05::chapter04::chapter03::chapter01::steps::default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -28,14 +28,37 @@ fn main() {
         }
     };
     let code = match cli.command {
-        Command::Run(args) => commands::run::run(&cli.root, *args),
+        Command::Run(args) => commands::containers::run(&cli.root, *args),
+        Command::Create(args) => commands::containers::create(&cli.root, *args),
+        Command::Start(args) => commands::containers::start(&cli.root, args),
+        Command::Stop(args) => commands::containers::stop(&cli.root, args),
+        Command::Restart(args) => commands::containers::restart(&cli.root, args),
+        Command::Kill(args) => commands::containers::kill(&cli.root, args),
+        Command::Rm(args) => commands::containers::rm(&cli.root, args),
+        Command::Rename(args) => commands::containers::rename(&cli.root, args),
+        Command::Wait(args) => commands::containers::wait(&cli.root, args),
+        Command::Pause(args) => commands::containers::set_paused(&cli.root, args, true),
+        Command::Unpause(args) => commands::containers::set_paused(&cli.root, args, false),
+        Command::Container(command) => commands::containers::container(&cli.root, command),
+        Command::Monitor(args) => commands::containers::monitor(&cli.root, args),
+        Command::Ps(args) => commands::observe::ps(&cli.root, args),
+        Command::Logs(args) => commands::observe::logs(&cli.root, args),
+        Command::Events(args) => commands::observe::events(&cli.root, args),
+        Command::Top(args) => commands::observe::top(&cli.root, args),
+        Command::Stats(args) => commands::observe::stats(&cli.root, args),
+        Command::Diff(args) => commands::observe::diff(&cli.root, args),
+        Command::Exec(args) => commands::exec::exec(&cli.root, args),
+        Command::Attach(args) => commands::containers::attach(&cli.root, args),
+        Command::Export(args) => commands::fs::export(&cli.root, args),
+        Command::Commit(args) => commands::fs::commit(&cli.root, args),
+        Command::Volume(command) => commands::volume::volume(&cli.root, command),
         Command::Pull(args) => commands::pull::pull(&cli.root, args),
         Command::Import(args) => commands::images::import(&cli.root, args),
         Command::Images(args) => commands::images::images(&cli.root, args),
         Command::Tag(args) => commands::images::tag(&cli.root, args),
         Command::Rmi(args) => commands::images::rmi(&cli.root, args),
         Command::History(args) => commands::images::history(&cli.root, args),
-        Command::Inspect(args) => commands::images::inspect(&cli.root, args),
+        Command::Inspect(args) => commands::observe::inspect(&cli.root, args),
         Command::Load(args) => commands::archive::load(&cli.root, args),
         Command::Save(args) => commands::archive::save(&cli.root, args),
         Command::Doctor => commands::doctor::doctor(),

@@ -133,11 +133,13 @@ fn failures_give_one_line_the_right_code_and_leave_nothing() {
     assert_eq!(output.status.code(), Some(126));
     assert_eq!(stderr(&output).lines().count(), 1);
 
-    // A bad working directory: 125.
+    // A bad working directory: 125, found before anything is created.
     let output = fixture.run(&["-w", "relative"], "true");
     assert_eq!(output.status.code(), Some(125));
 
-    assert!(fixture.records().is_empty(), "{:?}", fixture.records());
+    // Like docker, a container whose command could not start stays `created`, with the
+    // reason recorded; nothing else remains (no mount, no process).
+    assert_eq!(fixture.statuses(), ["created", "created"]);
     MountTable::read().assert_same_as(&mounts);
 }
 
@@ -218,7 +220,7 @@ fn a_working_directory_through_a_leaked_descriptor_is_refused() {
     let text = stderr(&output);
     assert!(text.contains("outside the root"), "{text}");
     assert!(stdout(&output).is_empty(), "the command must not run");
-    assert!(fixture.records().is_empty());
+    assert_eq!(fixture.statuses(), ["created"]);
 }
 
 #[test]
@@ -325,13 +327,22 @@ fn the_rootfs_is_never_modified_and_layers_follow_rm() {
     assert_eq!(kept, "kept\n");
     assert!(!fixture.rootfs.join("kept.txt").exists());
 
-    // A container that never starts leaves no layer behind.
+    // A container that never starts stays `created` with its layers, until `rm`.
     let output = fixture.run_args(&["no-such-command"]);
     assert_eq!(output.status.code(), Some(127));
     let layers = std::fs::read_dir(&store).unwrap().count();
     assert_eq!(
         layers,
-        1 + 2,
-        "the l/ directory and the kept container's two layers"
+        1 + 2 + 2,
+        "l/, the kept container's and the created one's layers"
     );
+    let created = fixture
+        .command()
+        .args(["ps", "-l", "-q", "--no-trunc"])
+        .output()
+        .unwrap();
+    let created = String::from_utf8_lossy(&created.stdout).trim().to_owned();
+    let removed = fixture.command().args(["rm", &created]).output().unwrap();
+    assert!(removed.status.success(), "{removed:?}");
+    assert_eq!(std::fs::read_dir(&store).unwrap().count(), 1 + 2);
 }

@@ -46,7 +46,14 @@ pub struct ContainerPlan {
     /// stays in the container's namespace) and before the rootfs is bound and pivoted into.
     pub rootfs_source: Vec<Box<dyn ChildStep>>,
     pub rootfs: RootfsPlan,
+    /// Steps that run inside the prepared rootfs just before `pivot_root` — chapter 7's
+    /// volumes, tmpfs mounts and read-only root: they need `/proc` and `/dev` in place and
+    /// the host's paths still reachable.
+    pub before_pivot: Vec<Box<dyn ChildStep>>,
     pub workdir: Option<CreateWorkdir>,
+    /// Steps that run last, after the working directory exists and before the finishing
+    /// steps and exec — chapter 7's stdio, user switch and `--init`.
+    pub before_exec: Vec<Box<dyn ChildStep>>,
     pub exec: ExecPlan,
 }
 
@@ -101,7 +108,9 @@ impl ContainerConfig {
             isolation,
             rootfs_source: Vec::new(),
             rootfs: RootfsPlan::new(rootfs, &self.namespaces),
+            before_pivot: Vec::new(),
             workdir: workdir.map(|dir| CreateWorkdir::new(&dir)),
+            before_exec: Vec::new(),
             exec,
         })
     }
@@ -197,10 +206,13 @@ impl ContainerPlan {
     /// The child's plan: rootfs steps, then the working directory, then exec.
     /// (The isolation steps are put in front of these by [`chapter02::create`].)
     pub fn child_plan(self) -> (Isolation, ChildPlan) {
-        let mut setup = self.rootfs.into_child_steps_with(self.rootfs_source);
+        let mut setup = self
+            .rootfs
+            .into_child_steps_around(self.rootfs_source, self.before_pivot);
         if let Some(workdir) = self.workdir {
             setup.push(Box::new(workdir));
         }
+        setup.extend(self.before_exec);
         (self.isolation, ChildPlan::new(self.exec).with_setup(setup))
     }
 
@@ -230,13 +242,18 @@ impl fmt::Display for ContainerPlan {
             .iter()
             .map(ToString::to_string)
             .collect();
-        let (private, rest) = self.rootfs.steps.split_at(1.min(self.rootfs.steps.len()));
+        let steps = &self.rootfs.steps;
+        let (private, rest) = steps.split_at(1.min(steps.len()));
+        let (middle, pivot) = rest.split_at(rest.len().saturating_sub(1));
         lines.extend(private.iter().map(ToString::to_string));
         lines.extend(self.rootfs_source.iter().map(ToString::to_string));
-        lines.extend(rest.iter().map(ToString::to_string));
+        lines.extend(middle.iter().map(ToString::to_string));
+        lines.extend(self.before_pivot.iter().map(ToString::to_string));
+        lines.extend(pivot.iter().map(ToString::to_string));
         if let Some(workdir) = &self.workdir {
             lines.push(workdir.to_string());
         }
+        lines.extend(self.before_exec.iter().map(ToString::to_string));
         let exec_only = ChildPlan::new(self.exec.clone());
         lines.extend(exec_only.finishing_steps().iter().map(ToString::to_string));
         for (number, line) in lines.iter().enumerate() {

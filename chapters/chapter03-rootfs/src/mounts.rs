@@ -160,7 +160,22 @@ impl RootfsPlan {
     /// The steps, with `source` (what makes the rootfs appear, such as an overlay mount)
     /// placed right after the first step, which makes mount propagation private.
     pub fn into_child_steps_with(self, source: Vec<Box<dyn ChildStep>>) -> Vec<Box<dyn ChildStep>> {
-        let mut steps = self.steps.into_iter();
+        self.into_child_steps_around(source, Vec::new())
+    }
+
+    /// Like [`Self::into_child_steps_with`], and `before_pivot` placed right before the last
+    /// step, `pivot_root`: mounts inside the finished rootfs (volumes, a read-only root).
+    pub fn into_child_steps_around(
+        self,
+        source: Vec<Box<dyn ChildStep>>,
+        before_pivot: Vec<Box<dyn ChildStep>>,
+    ) -> Vec<Box<dyn ChildStep>> {
+        let mut steps = self.steps;
+        let pivot = match steps.last() {
+            Some(MountStep::PivotRoot { .. }) => steps.pop(),
+            _ => None,
+        };
+        let mut steps = steps.into_iter();
         let mut all: Vec<Box<dyn ChildStep>> = Vec::new();
         if let Some(first) = steps.next() {
             debug_assert_eq!(first, MountStep::MakePrivate);
@@ -168,6 +183,8 @@ impl RootfsPlan {
         }
         all.extend(source);
         all.extend(steps.map(|step| Box::new(step) as Box<dyn ChildStep>));
+        all.extend(before_pivot);
+        all.extend(pivot.map(|step| Box::new(step) as Box<dyn ChildStep>));
         all
     }
 }

@@ -11,7 +11,9 @@ use std::os::unix::fs::MetadataExt;
 use crate::units::{parse_size, parse_size_or_unlimited};
 
 /// The cgroup flags of `docker run`, as typed (sizes and lists stay text until checked).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Chapter 7 keeps them in the container's record and checks them again at every start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ResourceFlags {
     pub memory: Option<String>,
     pub memory_swap: Option<String>,

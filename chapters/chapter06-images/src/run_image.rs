@@ -3,6 +3,8 @@
 //!
 //! - **command** = Entrypoint + (the arguments after the image name, or else the image's
 //!   Cmd). So `run IMAGE ls` replaces Cmd but keeps Entrypoint; nothing at all is an error.
+//!   `--entrypoint` replaces the image's Entrypoint *and* drops its Cmd (an image's Cmd is
+//!   written for its own Entrypoint).
 //! - **environment** = the image's Env, then `-e` entries, which win over it (and docker's
 //!   defaults fill in what neither sets: chapter 3's `container_env`).
 //! - **working directory** = `-w`, or else the image's WorkingDir.
@@ -20,6 +22,8 @@ pub struct RunRequest {
     pub command: Vec<String>,
     pub env: Vec<String>,
     pub workdir: Option<PathBuf>,
+    /// `--entrypoint`: `Some(vec![])` for `--entrypoint ""`, which clears it.
+    pub entrypoint: Option<Vec<String>>,
 }
 
 // ANCHOR: container_config
@@ -31,18 +35,19 @@ pub fn container_config(
     request: RunRequest,
 ) -> Result<ContainerConfig, ContainerError> {
     let run = &image.config.config;
+    let (entrypoint, image_cmd) = match request.entrypoint {
+        Some(entrypoint) => (entrypoint, Vec::new()),
+        None => (
+            run.entrypoint.clone().unwrap_or_default(),
+            run.cmd.clone().unwrap_or_default(),
+        ),
+    };
     let arguments = if request.command.is_empty() {
-        run.cmd.clone().unwrap_or_default()
+        image_cmd
     } else {
         request.command
     };
-    let command: Vec<String> = run
-        .entrypoint
-        .iter()
-        .flatten()
-        .cloned()
-        .chain(arguments)
-        .collect();
+    let command: Vec<String> = entrypoint.into_iter().chain(arguments).collect();
     if command.is_empty() {
         return Err(ContainerError::Invalid(format!(
             "No command specified: image {} has no Cmd or Entrypoint; give one after the image name",

@@ -201,7 +201,8 @@ impl ImageStore {
         names.save(&self.root)
     }
 
-    /// IDs of the containers whose records name image `id` (chapter 3's `config.json`).
+    /// IDs of the containers whose records name image `id`: chapter 3's `config.json` keeps
+    /// it as `Config.Image`, chapter 7's (like docker's) as the top-level `Image`.
     pub fn containers_using(&self, id: &Digest) -> Vec<String> {
         let mut users = Vec::new();
         let Ok(read) = fs::read_dir(self.root.join("containers")) else {
@@ -214,7 +215,8 @@ impl ImageStore {
             let Ok(record) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
                 continue;
             };
-            if record["Config"]["Image"].as_str() == Some(id.as_str()) {
+            let names_it = |value: &serde_json::Value| value.as_str() == Some(id.as_str());
+            if names_it(&record["Image"]) || names_it(&record["Config"]["Image"]) {
                 users.push(entry.file_name().to_string_lossy().into_owned());
             }
         }

@@ -8,14 +8,12 @@ use std::time::SystemTime;
 use chapter06::changes::apply_change;
 use chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError;
 use chapter06::config::RunConfig;
-use chapter06::listing::{
-    history_rows, history_table, image_rows, images_table, inspect as inspect_image,
-};
+use chapter06::listing::{history_rows, history_table, image_rows, images_table};
 use chapter06::remove::remove_image;
 use chapter06::{ImageStore, Reference};
 
 use super::{print_error, report};
-use crate::cli::{HistoryArgs, ImagesArgs, ImportArgs, InspectArgs, RmiArgs, TagArgs};
+use crate::cli::{HistoryArgs, ImagesArgs, ImportArgs, RmiArgs, TagArgs};
 
 fn reference(text: &str) -> Result<Reference, ContainerError> {
     Reference::parse(text).map_err(ContainerError::Invalid)
@@ -128,37 +126,4 @@ pub fn history(root: &Path, args: HistoryArgs) -> i32 {
         );
         Ok(())
     })
-}
-
-pub fn inspect(root: &Path, args: InspectArgs) -> i32 {
-    let store = match ImageStore::open(root) {
-        Ok(store) => store,
-        Err(error) => {
-            print_error(&error);
-            return error.exit_code();
-        }
-    };
-    let mut found = Vec::new();
-    let mut code = 0;
-    for name in &args.images {
-        let shown = store
-            .resolve(name)
-            .and_then(|id| store.image(&id))
-            .and_then(|image| inspect_image(&store, &image));
-        match shown {
-            Ok(value) => found.push(value),
-            Err(error) => {
-                print_error(&error);
-                code = 1;
-            }
-        }
-    }
-    // Pretty JSON with docker's four-space indent.
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    if serde::Serialize::serialize(&found, &mut serializer).is_ok() {
-        println!("{}", String::from_utf8_lossy(&out));
-    }
-    code
 }

@@ -1,10 +1,14 @@
-//! One module per command; each calls the chapter library that implements it.
+//! One module per group of commands; each calls the chapter library that implements it.
 
 pub mod archive;
+pub mod containers;
 pub mod doctor;
+pub mod exec;
+pub mod fs;
 pub mod images;
+pub mod observe;
 pub mod pull;
-pub mod run;
+pub mod volume;
 
 /// Prints an error the way every command does: one line on stderr, prefixed with our name.
 pub fn print_error(error: &dyn std::fmt::Display) {
@@ -15,7 +19,7 @@ pub fn print_error(error: &dyn std::fmt::Display) {
 pub fn report(
     work: impl FnOnce() -> Result<
         (),
-        chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError,
+        chapter07::chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError,
     >,
 ) -> i32 {
     match work() {

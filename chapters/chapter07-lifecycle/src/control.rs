@@ -1,0 +1,247 @@
+//! The commands that act on an existing container: `start`, `kill`, `stop`, `pause`,
+//! `unpause`, `wait`, `rm`, `rename`. Each is a few steps on the store and the monitor;
+//! none needs a daemon.
+
+use std::fs::File;
+use std::time::Duration;
+
+use chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError;
+use chapter06::chapter05::chapter04::{Cgroup, Hierarchy};
+use nix::sys::signal::Signal;
+
+use crate::launch::{start_monitor, MonitorProgram, Started};
+use crate::lock;
+use crate::monitor::event;
+use crate::signals::{parse_signal, ProcessHandle};
+use crate::state::{Status, Transition};
+use crate::store::{Container, ContainerStore};
+
+/// How long `rm -f`, `kill` and the end of `stop` wait for a killed container's monitor.
+const KILLED_GRACE: Duration = Duration::from_secs(30);
+
+fn not_running(reference: &str, container: &Container) -> ContainerError {
+    ContainerError::Invalid(format!(
+        "Cannot kill container: {reference}: Container {} is not running",
+        container.id()
+    ))
+}
+
+// ANCHOR: start
+/// `start`: launches the monitor unless the container runs already (then it is a no-op,
+/// like docker's). `attach` becomes the monitor's first client.
+pub fn start(
+    store: &ContainerStore,
+    program: &MonitorProgram,
+    container: &Container,
+    attach: Option<std::os::fd::OwnedFd>,
+) -> Result<Option<Started>, ContainerError> {
+    match container.state.status {
+        Status::Running | Status::Restarting if container.monitor_alive() => return Ok(None),
+        status => {
+            crate::state::next(status, Transition::Start).map_err(|refusal| {
+                ContainerError::Invalid(format!(
+                    "cannot start container {}: {refusal}",
+                    container.name()
+                ))
+            })?;
+        }
+    }
+    let _ = store;
+    start_monitor(program, container, attach).map(Some)
+}
+// ANCHOR_END: start
+
+// ANCHOR: send_signal
+/// Sends `signal` to the container's process, never to a stranger: the pid is read from
+/// the state, a pidfd is opened for it, and the state is read again — the monitor records
+/// an exit *before* it reaps, so a pid still recorded after the pidfd was opened is ours.
+fn send_signal(store: &ContainerStore, id: &str, signal: Signal) -> Result<bool, ContainerError> {
+    let Some(pid) = store.load(id)?.running_pid() else {
+        return Ok(false);
+    };
+    let Some(process) = ProcessHandle::open(pid)? else {
+        return Ok(false);
+    };
+    if store.load(id)?.running_pid() != Some(pid) {
+        return Ok(false);
+    }
+    process.signal(signal)
+}
+// ANCHOR_END: send_signal
+
+/// `kill -s SIGNAL` (SIGKILL by default).
+pub fn kill(
+    store: &ContainerStore,
+    reference: &str,
+    signal: Option<&str>,
+) -> Result<Container, ContainerError> {
+    let container = store.get(reference)?;
+    let signal = parse_signal(signal.unwrap_or("KILL"))?;
+    if container.running_pid().is_none() {
+        return Err(not_running(reference, &container));
+    }
+    mark_manually_stopped(store, &container);
+    event(
+        store.root(),
+        "kill",
+        &container,
+        &[("signal", &(signal as i32).to_string())],
+    );
+    if !send_signal(store, container.id(), signal)? {
+        return Err(not_running(reference, &container));
+    }
+    thaw_for(&container, signal);
+    Ok(container)
+}
+
+/// A user's stop or kill: the restart policy leaves the container down (chapter 9).
+fn mark_manually_stopped(store: &ContainerStore, container: &Container) {
+    let _ = store.write_state(container.id(), |state| state.manually_stopped = true);
+}
+
+/// A frozen process does not act on a signal until it is thawed; so a paused container
+/// that is sent SIGKILL (or its stop signal) is unpaused too, as docker does.
+fn thaw_for(container: &Container, _signal: Signal) {
+    if container.state.status == Status::Paused {
+        if let Ok(cgroup) = Hierarchy::detect()
+            .map_err(ContainerError::Invalid)
+            .and_then(|hierarchy| Cgroup::open(&hierarchy, container.id()))
+        {
+            let _ = cgroup.set_frozen(false);
+        }
+    }
+}
+
+// ANCHOR: stop
+/// `stop -t SECONDS`: the stop signal, a grace period, then SIGKILL. Events: kill (the
+/// signal), die (from the monitor), stop — in that order.
+pub fn stop(
+    store: &ContainerStore,
+    reference: &str,
+    timeout: Option<u64>,
+) -> Result<Container, ContainerError> {
+    let container = store.get(reference)?;
+    if container.running_pid().is_none() {
+        // Docker's stop of a stopped container succeeds quietly.
+        return Ok(container);
+    }
+    let signal = parse_signal(container.record.config.stop_signal())?;
+    let grace = Duration::from_secs(timeout.unwrap_or(container.record.config.stop_timeout()));
+    let monitor = open_monitor_lock(&container)?;
+    mark_manually_stopped(store, &container);
+    event(
+        store.root(),
+        "kill",
+        &container,
+        &[("signal", &(signal as i32).to_string())],
+    );
+    send_signal(store, container.id(), signal)?;
+    thaw_for(&container, signal);
+    if !lock::wait_released(&monitor, Some(grace)) {
+        event(store.root(), "kill", &container, &[("signal", "9")]);
+        send_signal(store, container.id(), Signal::SIGKILL)?;
+        lock::wait_released(&monitor, Some(KILLED_GRACE));
+    }
+    event(store.root(), "stop", &container, &[]);
+    Ok(container)
+}
+// ANCHOR_END: stop
+
+fn open_monitor_lock(container: &Container) -> Result<File, ContainerError> {
+    File::open(container.monitor_lock_path())
+        .map_err(|error| ContainerError::io("open the monitor's lock file", error))
+}
+
+/// `wait`: blocks until the container stops, returns its exit code.
+pub fn wait(store: &ContainerStore, reference: &str) -> Result<i32, ContainerError> {
+    let container = store.get(reference)?;
+    if container.monitor_alive() {
+        let monitor = open_monitor_lock(&container)?;
+        lock::wait_released(&monitor, None);
+    }
+    match store.load(container.id()) {
+        Ok(container) => Ok(container.state.exit_code),
+        Err(_) => Err(ContainerError::Invalid(format!(
+            "No such container: {reference}"
+        ))),
+    }
+}
+
+/// `pause` / `unpause`: the cgroup freezer of chapter 4.
+pub fn set_paused(
+    store: &ContainerStore,
+    reference: &str,
+    paused: bool,
+) -> Result<Container, ContainerError> {
+    let id = store.resolve(reference)?;
+    let (container, ()) = store.update(&id, |container| {
+        let transition = if paused {
+            Transition::Pause
+        } else {
+            Transition::Unpause
+        };
+        container.state.apply(transition).map_err(|refusal| {
+            ContainerError::Invalid(format!(
+                "Container {id} {}",
+                refusal.0.trim_start_matches("container ")
+            ))
+        })?;
+        let hierarchy = Hierarchy::detect().map_err(ContainerError::Invalid)?;
+        Cgroup::open(&hierarchy, &id)?.set_frozen(paused)
+    })?;
+    event(
+        store.root(),
+        if paused { "pause" } else { "unpause" },
+        &container,
+        &[],
+    );
+    Ok(container)
+}
+
+// ANCHOR: remove
+/// `rm [-f] [-v]`: a running container needs `-f`, which kills it first.
+pub fn remove(
+    store: &ContainerStore,
+    reference: &str,
+    force: bool,
+    volumes: bool,
+) -> Result<Container, ContainerError> {
+    let container = store.get(reference)?;
+    if force && container.monitor_alive() {
+        let monitor = open_monitor_lock(&container)?;
+        send_signal(store, container.id(), Signal::SIGKILL)?;
+        thaw_for(&container, Signal::SIGKILL);
+        if !lock::wait_released(&monitor, Some(KILLED_GRACE)) {
+            return Err(ContainerError::Invalid(format!(
+                "could not kill container {}: its monitor does not exit",
+                container.id()
+            )));
+        }
+    }
+    let root = store.root().to_path_buf();
+    let removed = store.remove(container.id(), force, |container| {
+        crate::remove::clean_up(&root, container.id(), volumes.then_some(container));
+    })?;
+    event(store.root(), "destroy", &removed, &[]);
+    Ok(removed)
+}
+// ANCHOR_END: remove
+
+/// `rename OLD NEW`.
+pub fn rename(
+    store: &ContainerStore,
+    reference: &str,
+    new_name: &str,
+) -> Result<(), ContainerError> {
+    let new_name = crate::names::validate(new_name).map_err(ContainerError::Invalid)?;
+    let id = store.resolve(reference)?;
+    let old = store.rename(&id, new_name)?;
+    let container = store.load(&id)?;
+    event(
+        store.root(),
+        "rename",
+        &container,
+        &[("oldName", &format!("/{old}"))],
+    );
+    Ok(())
+}

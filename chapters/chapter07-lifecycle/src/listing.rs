@@ -1,0 +1,199 @@
+//! What `ps` and `inspect` print: docker's table and docker's JSON, from the store's
+//! records. Pure functions of the containers and the current time, so both are
+//! snapshot-tested without running anything.
+
+use std::time::SystemTime;
+
+use chapter06::chapter05::chapter04::resources::SwapLimit;
+use chapter06::chapter05::chapter04::{Resources, SystemHost};
+use chapter06::format::{ago, human_duration, table};
+use serde_json::{json, Value};
+
+use crate::mounts::inspect_mounts;
+use crate::state::status_text;
+use crate::store::Container;
+use crate::volumes::VolumeStore;
+
+/// `ps`'s flags.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PsOptions {
+    /// `-a`: stopped containers too.
+    pub all: bool,
+    /// `-q`: ids only.
+    pub quiet: bool,
+    /// `-l`: only the newest container (of any state).
+    pub latest: bool,
+    /// `--no-trunc`: full ids and commands.
+    pub no_trunc: bool,
+}
+
+/// The containers `ps` shows, in its order (newest first).
+pub fn select(containers: Vec<Container>, options: PsOptions) -> Vec<Container> {
+    if options.latest {
+        return containers.into_iter().take(1).collect();
+    }
+    containers
+        .into_iter()
+        .filter(|container| options.all || container.state.running)
+        .collect()
+}
+
+// ANCHOR: ps
+/// `ps`'s output for `containers` (already selected) at time `now`.
+pub fn ps(containers: &[Container], options: PsOptions, now: SystemTime) -> String {
+    let id = |container: &Container| {
+        if options.no_trunc {
+            container.id().to_owned()
+        } else {
+            container.short_id().to_owned()
+        }
+    };
+    if options.quiet {
+        return containers.iter().map(|c| format!("{}\n", id(c))).collect();
+    }
+    let rows: Vec<Vec<String>> = containers
+        .iter()
+        .map(|container| {
+            vec![
+                id(container),
+                container.record.config.image.clone(),
+                command(container, !options.no_trunc),
+                ago(Some(&container.record.created), now),
+                status_text(&container.state, now, &human_duration),
+                String::new(),
+                container.name().to_owned(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "CONTAINER ID",
+            "IMAGE",
+            "COMMAND",
+            "CREATED",
+            "STATUS",
+            "PORTS",
+            "NAMES",
+        ],
+        &rows,
+    )
+}
+// ANCHOR_END: ps
+
+/// The COMMAND column: path and arguments, cut to 20 characters with an ellipsis, quoted.
+pub fn command(container: &Container, truncate: bool) -> String {
+    let mut text = container.record.path.clone();
+    for arg in &container.record.args {
+        text.push(' ');
+        text.push_str(arg);
+    }
+    if truncate && text.chars().count() > 20 {
+        text = text.chars().take(19).collect::<String>() + "…";
+    }
+    // Go's strconv.Quote: escape quotes and backslashes, keep printable Unicode.
+    let mut quoted = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            c if c.is_control() => quoted.push_str(&format!("\\x{:02x}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+// ANCHOR: inspect
+/// `inspect`'s JSON object for one container, in docker's shape and key order.
+pub fn inspect(container: &Container, state_root: &std::path::Path) -> Value {
+    let record = &container.record;
+    let state = &container.state;
+    let layers = state_root.join("overlay2").join(container.id());
+    json!({
+        "Id": record.id,
+        "Created": record.created,
+        "Path": record.path,
+        "Args": record.args,
+        "State": {
+            "Status": state.status.as_str(),
+            "Running": state.running,
+            "Paused": state.paused,
+            "Restarting": state.restarting,
+            "OOMKilled": state.oom_killed,
+            "Dead": state.dead,
+            "Pid": state.pid,
+            "ExitCode": state.exit_code,
+            "Error": state.error,
+            "StartedAt": state.started_at,
+            "FinishedAt": state.finished_at,
+        },
+        "Image": record.image,
+        "ResolvConfPath": layers.with_file_name(format!("{}-init", record.id)).join("diff/etc/resolv.conf"),
+        "HostnamePath": layers.with_file_name(format!("{}-init", record.id)).join("diff/etc/hostname"),
+        "HostsPath": layers.with_file_name(format!("{}-init", record.id)).join("diff/etc/hosts"),
+        "LogPath": container.log_path(),
+        "Name": record.name,
+        "RestartCount": 0,
+        "Driver": "overlay2",
+        "Platform": "linux",
+        "MountLabel": "",
+        "ProcessLabel": "",
+        "AppArmorProfile": "",
+        "ExecIDs": Value::Null,
+        "HostConfig": host_config(container),
+        "GraphDriver": {
+            "Data": {
+                "LowerDir": format!("{}-init/diff", layers.display()),
+                "MergedDir": layers.join("merged"),
+                "UpperDir": layers.join("diff"),
+                "WorkDir": layers.join("work"),
+            },
+            "Name": "overlay2",
+        },
+        "Mounts": match VolumeStore::open(state_root) {
+            Ok(volumes) => inspect_mounts(&record.mounts, &volumes),
+            Err(_) => json!([]),
+        },
+        "Config": record.config,
+        "NetworkSettings": {},
+    })
+}
+// ANCHOR_END: inspect
+
+/// HostConfig as docker shows it: the flags, and the resource limits as numbers
+/// (0 = not limited).
+fn host_config(container: &Container) -> Value {
+    let host = &container.record.host_config;
+    let limits = Resources::from_flags(&host.resources, &SystemHost).unwrap_or_default();
+    let memory_swap = match limits.memory_swap {
+        Some(SwapLimit::Unlimited) => -1,
+        Some(SwapLimit::Total(bytes)) => bytes as i64,
+        None => 0,
+    };
+    let nano_cpus = match (limits.cpu_quota, limits.cpu_period, &host.resources.cpus) {
+        (Some(quota), Some(period), Some(_)) if period > 0 => quota * 1_000_000_000 / period as i64,
+        _ => 0,
+    };
+    json!({
+        "Binds": host.binds,
+        "AutoRemove": host.auto_remove,
+        "ReadonlyRootfs": host.readonly_rootfs,
+        "Tmpfs": host.tmpfs,
+        "PidMode": host.pid_mode,
+        "Init": host.init,
+        "RestartPolicy": host.restart_policy,
+        "Memory": limits.memory.unwrap_or(0),
+        "MemorySwap": memory_swap,
+        "MemoryReservation": limits.memory_reservation.unwrap_or(0),
+        "CpuShares": limits.cpu_shares.unwrap_or(0),
+        "CpuPeriod": if host.resources.cpus.is_some() { 0 } else { limits.cpu_period.unwrap_or(0) },
+        "CpuQuota": if host.resources.cpus.is_some() { 0 } else { limits.cpu_quota.unwrap_or(0) },
+        "NanoCpus": nano_cpus,
+        "CpusetCpus": limits.cpuset_cpus.unwrap_or_default(),
+        "PidsLimit": limits.pids_limit,
+        "BlkioWeight": limits.blkio_weight.unwrap_or(0),
+    })
+}

@@ -1,0 +1,408 @@
+//! The monitor: one small process per running container, like podman's conmon or
+//! containerd's shim — and the reason mini-docker needs no daemon.
+//!
+//! `start` launches it ([`crate::launch`]) and it detaches into a session of its own.
+//! It then
+//! 1. takes the container's `monitor.lock` for its whole life (proof of life for CLIs);
+//! 2. starts the container with everything from chapters 2–6 — namespaces, the overlay
+//!    rootfs, the cgroup with its limits — plus this chapter's stdio, volumes, user and
+//!    `--init`, and reports the pid (or the error) to the CLI that launched it;
+//! 3. relays the container's output to the json-file log and to attached clients
+//!    ([`crate::relay`]);
+//! 4. when the process ends, records the exit code, the time and whether the OOM killer
+//!    struck, removes the cgroup, emits `oom`/`die` events, tells the attached clients, and
+//!    removes the container for `--rm`.
+//!
+//! Because the monitor is the container's parent, only it can reap the container; because
+//! it is not the CLI, the CLI may exit, be killed, or be replaced by a new binary while the
+//! container runs on (docker's "live restore").
+//!
+//! One subtle order: the exit is *recorded* before the process is *reaped*. Until the reap,
+//! the pid stays a zombie and cannot be reused, so a CLI that read "running, pid P" and then
+//! opened a pidfd for P knows it holds the container's process — not a stranger's.
+
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+
+use chapter06::chapter05::chapter04::chapter03::chapter01::{Child, ContainerError, ExitStatus};
+use chapter06::chapter05::chapter04::chapter03::chapter02::Namespace;
+use chapter06::chapter05::chapter04::chapter03::{ContainerConfig, HostSide};
+use chapter06::chapter05::chapter04::{plan_for, CgroupHostSide, Hierarchy, Resources, SystemHost};
+use chapter06::chapter05::store::LayerStore;
+use chapter06::chapter05::ContainerFs;
+use nix::sys::wait::{waitid, Id, WaitPidFlag};
+use nix::unistd::Pid;
+use serde::{Deserialize, Serialize};
+
+use crate::events::{Event, EventLog};
+use crate::lock::FileLock;
+use crate::logs::LogWriter;
+use crate::mounts::{mount_steps, prepare_sources};
+use crate::signals::ProcessHandle;
+use crate::state::Transition;
+use crate::store::{now, Container, ContainerStore};
+use crate::stream::{write_frame, Frame};
+use crate::volumes::VolumeStore;
+
+/// What the monitor tells the CLI that launched it, as one JSON line.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Report {
+    /// The container's host pid, once it runs.
+    pub pid: Option<i32>,
+    pub warnings: Vec<String>,
+    /// Why it did not start, and the exit code the CLI should use.
+    pub error: Option<String>,
+    pub exit_code: i32,
+    /// For a command that could not be run: its name and errno, to rebuild the error.
+    pub program: Option<String>,
+    pub errno: Option<i32>,
+}
+
+/// The monitor's `main`: fd 1 is the report pipe to the CLI; fd 0 is the first attached
+/// client's socket, if the CLI attaches (`run` in the foreground, `start -a`).
+/// Returns the monitor's exit code.
+pub fn main(state_root: &Path, id: &str) -> i32 {
+    // SAFETY: setting a signal to SIG_IGN runs no code. A client that disconnects must
+    // give us EPIPE, not kill us (the CLI binary restores SIGPIPE's default action).
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
+    let mut report = take_fd(1).map(File::from);
+    let first_client = take_fd(0).filter(is_socket).map(UnixStream::from);
+    if let Err(error) = stdio_to_null() {
+        eprintln!("mini-docker monitor: {error}");
+    }
+    let started = start(state_root, id, first_client);
+    let mut send = |message: &Report| {
+        if let Some(mut file) = report.take() {
+            let mut line = serde_json::to_vec(message).unwrap_or_default();
+            line.push(b'\n');
+            let _ = file.write_all(&line);
+        }
+    };
+    match started {
+        Ok(running) => {
+            send(&Report {
+                pid: Some(running.child.pid().as_raw()),
+                warnings: running.warnings.clone(),
+                ..Report::default()
+            });
+            running.supervise();
+            0
+        }
+        Err(error) => {
+            let (program, errno) = match &error {
+                ContainerError::CommandNotFound { program } => (Some(program.clone()), None),
+                ContainerError::CommandNotInvokable { program, errno } => {
+                    (Some(program.clone()), Some(*errno as i32))
+                }
+                _ => (None, None),
+            };
+            send(&Report {
+                error: Some(error.to_string()),
+                exit_code: error.exit_code(),
+                program,
+                errno,
+                ..Report::default()
+            });
+            error.exit_code()
+        }
+    }
+}
+
+/// A running container and everything its monitor holds for it.
+struct Running {
+    store: ContainerStore,
+    container: Container,
+    child: Child,
+    host_side: CgroupHostSide,
+    relay: crate::relay::Relay,
+    warnings: Vec<String>,
+    _monitor_lock: FileLock,
+}
+
+// ANCHOR: start
+/// Starts the container; on error nothing of this start remains (the child is killed, the
+/// cgroup removed) and the error is recorded in the container's state.
+fn start(
+    state_root: &Path,
+    id: &str,
+    first_client: Option<UnixStream>,
+) -> Result<Running, ContainerError> {
+    let store = ContainerStore::open(state_root)?;
+    let container = store.load(id)?;
+    let monitor_lock = FileLock::try_exclusive(&container.monitor_lock_path())?
+        .ok_or_else(|| ContainerError::Invalid("container is already running".into()))?;
+    crate::state::next(container.state.status, Transition::Start)
+        .map_err(|refusal| ContainerError::Invalid(refusal.to_string()))?;
+    match launch(&store, &container, first_client, monitor_lock) {
+        Ok(running) => Ok(running),
+        Err(error) => {
+            let message = error.to_string();
+            let code = error.exit_code();
+            let _ = store.write_state(id, |state| {
+                state.error = message;
+                state.exit_code = code;
+            });
+            Err(error)
+        }
+    }
+}
+// ANCHOR_END: start
+
+fn launch(
+    store: &ContainerStore,
+    container: &Container,
+    first_client: Option<UnixStream>,
+    monitor_lock: FileLock,
+) -> Result<Running, ContainerError> {
+    let record = &container.record;
+    let resources = Resources::from_flags(&record.host_config.resources, &SystemHost)
+        .map_err(ContainerError::Invalid)?;
+    let hierarchy = Hierarchy::detect().map_err(ContainerError::Invalid)?;
+    let layers = LayerStore::open(store.root())?;
+    let container_fs = ContainerFs::open(&layers, container.id())?;
+    let config = container_config(container, container_fs.merged());
+    let mut plan = config.prepare()?;
+    plan.rootfs_source = vec![Box::new(container_fs.mount_plan().into_step()?)];
+    let mut mounts = record.mounts.clone();
+    let sources = prepare_sources(&mut mounts, &VolumeStore::open(store.root())?)?;
+    plan.before_pivot = mount_steps(
+        &container_fs.merged(),
+        &sources,
+        record.host_config.readonly_rootfs,
+    )?;
+    let (monitor_ends, container_ends) =
+        crate::stdio::make(record.config.tty, record.config.open_stdin)?;
+    let (stdio_step, container_fds) = container_ends.into_step();
+    plan.before_exec.push(stdio_step);
+    if !record.config.user.is_empty() {
+        let user =
+            crate::user::UserSpec::parse(&record.config.user).map_err(ContainerError::Invalid)?;
+        plan.before_exec
+            .push(Box::new(crate::user::SwitchUser::new(user)));
+    }
+    if record.host_config.init {
+        plan.before_exec.push(Box::new(crate::init::BecomeInit));
+    }
+    let listener = bind_attach_socket(container.dir())?;
+    let log = LogWriter::open(&container.log_path()).map_err(|error| {
+        ContainerError::io(format!("open {}", container.log_path().display()), error)
+    })?;
+
+    let mut host_side = CgroupHostSide::new(
+        hierarchy.clone(),
+        container.id(),
+        plan_for(hierarchy.version(), &resources),
+    );
+    let started = plan.create().and_then(|created| {
+        let warnings = host_side.before_start(created.pid())?;
+        created.start().map(|child| (child, warnings))
+    });
+    // The container has its own copies of its ends (or failed); ours would hide its EOF.
+    drop(container_fds);
+    let (child, warnings) = match started {
+        Ok(started) => started,
+        Err(error) => {
+            host_side.after_exit();
+            let _ = std::fs::remove_file(container.dir().join("attach.sock"));
+            return Err(error);
+        }
+    };
+    let process = ProcessHandle::open(child.pid().as_raw())?.ok_or_else(|| {
+        ContainerError::Invalid("the container's process vanished at start".into())
+    })?;
+    let monitor_pid = std::process::id() as i32;
+    let pid = child.pid().as_raw();
+    let (container, ()) = store.update(container.id(), |container| {
+        container
+            .state
+            .apply(Transition::Start)
+            .map_err(|refusal| ContainerError::Invalid(refusal.to_string()))?;
+        let state = &mut container.state;
+        state.pid = pid;
+        state.monitor_pid = monitor_pid;
+        state.started_at = now();
+        state.exit_code = 0;
+        state.error.clear();
+        state.oom_killed = false;
+        state.manually_stopped = false;
+        Ok(())
+    })?;
+    event(store.root(), "start", &container, &[]);
+    Ok(Running {
+        store: store.clone(),
+        container,
+        child,
+        host_side,
+        relay: crate::relay::Relay {
+            ends: monitor_ends,
+            listener,
+            first_client,
+            process: process.into_fd(),
+            log: Some(log),
+            stdin_once: record.config.stdin_once,
+        },
+        warnings,
+        _monitor_lock: monitor_lock,
+    })
+}
+
+/// Chapter 3's config for this container, rooted at the overlay's mount point.
+fn container_config(container: &Container, merged: PathBuf) -> ContainerConfig {
+    let record = &container.record;
+    let mut command = vec![record.path.clone()];
+    command.extend(record.args.iter().cloned());
+    let mut config = ContainerConfig::new(merged, command, record.config.hostname.clone());
+    config.env = record.config.env.clone();
+    if !record.config.working_dir.is_empty() {
+        config.working_dir = Some(PathBuf::from(&record.config.working_dir));
+    }
+    if record.host_config.pid_mode == "host" {
+        config.namespaces.remove(Namespace::Pid);
+    }
+    if !record.image.is_empty() {
+        config.image = Some(record.image.clone());
+    }
+    config
+}
+
+impl Running {
+    // ANCHOR: supervise
+    /// Relays output until the container ends, then records how it ended.
+    fn supervise(mut self) {
+        let clients = self.relay.run();
+        let status = exit_status(self.child.pid());
+        let after = self.host_side.after_exit();
+        let id = self.container.id().to_owned();
+        let code = status.code();
+        let recorded = self.store.update(&id, |container| {
+            let state = &mut container.state;
+            state.apply(Transition::Exit { restarting: false }).ok();
+            state.pid = 0;
+            state.exit_code = code;
+            state.oom_killed = after.oom_killed;
+            state.finished_at = now();
+            Ok(())
+        });
+        // Recorded: now the pid may be freed.
+        let _ = self.child.wait();
+        if after.oom_killed {
+            event(self.store.root(), "oom", &self.container, &[]);
+        }
+        event(
+            self.store.root(),
+            "die",
+            &self.container,
+            &[("exitCode", &code.to_string())],
+        );
+        for mut client in clients {
+            let _ = write_frame(&mut client, &Frame::Exit(code));
+        }
+        let removed = recorded.is_ok()
+            && self.container.record.host_config.auto_remove
+            && self
+                .store
+                .remove(&id, true, |container| {
+                    crate::remove::clean_up(self.store.root(), container.id(), Some(container));
+                })
+                .is_ok();
+        if removed {
+            event(self.store.root(), "destroy", &self.container, &[]);
+        }
+    }
+    // ANCHOR_END: supervise
+}
+
+/// How the child ended, learned without reaping it (WNOWAIT; see waitid(2)).
+fn exit_status(pid: Pid) -> ExitStatus {
+    loop {
+        match waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT) {
+            Ok(status) => {
+                if let Some(ended) = ExitStatus::from_wait_status(status) {
+                    return ended;
+                }
+            }
+            Err(nix::errno::Errno::EINTR) => {}
+            // Not our child any more (cannot happen while we live); call it killed.
+            Err(_) => {
+                return ExitStatus::Signaled {
+                    signal: nix::sys::signal::Signal::SIGKILL,
+                    core_dumped: false,
+                }
+            }
+        }
+    }
+}
+
+/// Appends a container event with docker's usual attributes (image, name).
+pub fn event(state_root: &Path, action: &str, container: &Container, extra: &[(&str, &str)]) {
+    let mut attributes: Vec<(&str, &str)> = vec![
+        ("image", container.record.config.image.as_str()),
+        ("name", container.name()),
+    ];
+    attributes.extend_from_slice(extra);
+    let _ = EventLog::at(state_root).append(&Event::container(action, container.id(), &attributes));
+}
+
+/// The attach socket, bound by a relative name from inside the container's directory:
+/// a Unix socket path may be at most 107 bytes, and `<root>/containers/<64 hex>/…` can be
+/// longer. Clients connect through `/proc/self/fd/N/attach.sock` the same way.
+fn bind_attach_socket(dir: &Path) -> Result<UnixListener, ContainerError> {
+    let path = dir.join("attach.sock");
+    let _ = std::fs::remove_file(&path);
+    let directory = File::open(dir)
+        .map_err(|error| ContainerError::io(format!("open {}", dir.display()), error))?;
+    let short = format!("/proc/self/fd/{}/attach.sock", directory.as_raw_fd());
+    UnixListener::bind(&short)
+        .map_err(|error| ContainerError::io(format!("listen on {}", path.display()), error))
+}
+
+/// Connects to a container's attach socket (see [`bind_attach_socket`]).
+pub fn connect_attach(dir: &Path) -> Result<UnixStream, ContainerError> {
+    let directory = File::open(dir)
+        .map_err(|error| ContainerError::io(format!("open {}", dir.display()), error))?;
+    let short = format!("/proc/self/fd/{}/attach.sock", directory.as_raw_fd());
+    UnixStream::connect(&short).map_err(|error| {
+        ContainerError::io(
+            format!("attach to {}", dir.join("attach.sock").display()),
+            error,
+        )
+    })
+}
+
+/// Moves descriptor `fd` to a new close-on-exec number and returns it; `None` if closed.
+fn take_fd(fd: RawFd) -> Option<OwnedFd> {
+    // SAFETY: F_DUPFD_CLOEXEC on a descriptor number; on success the new fd is ours.
+    let copy = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
+    // SAFETY: as above; the fresh copy is owned by nobody else.
+    (copy >= 0).then(|| unsafe { OwnedFd::from_raw_fd(copy) })
+}
+
+fn is_socket(fd: &OwnedFd) -> bool {
+    nix::sys::stat::fstat(fd)
+        .map(|stat| stat.st_mode & libc::S_IFMT == libc::S_IFSOCK)
+        .unwrap_or(false)
+}
+
+/// Points 0 and 1 at /dev/null: the monitor has no terminal and must not keep the CLI's
+/// pipes open (a test reading the CLI's output would wait for us forever). Its stderr is
+/// the container's `monitor.log`, opened by the launcher.
+fn stdio_to_null() -> Result<(), ContainerError> {
+    let null = File::options()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .map_err(|error| ContainerError::io("open /dev/null", error))?;
+    for target in 0..2 {
+        // SAFETY: dup2 onto the standard descriptors, which nothing in Rust owns.
+        unsafe { libc::dup2(null.as_raw_fd(), target) };
+    }
+    Ok(())
+}

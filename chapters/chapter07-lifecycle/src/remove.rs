@@ -1,0 +1,57 @@
+//! What a container leaves outside its directory, and removing it: its cgroup (with any
+//! process still in it), its two overlay layers, and — with `rm -v` — its anonymous volumes.
+//!
+//! Every piece is removed on its own and a missing piece is fine, so the same function
+//! cleans up after a normal `rm`, after a CLI killed half-way through `create`, and after a
+//! monitor killed while its container ran.
+
+use std::path::Path;
+
+use chapter06::chapter05::chapter04::{Cgroup, Hierarchy};
+use chapter06::chapter05::store::LayerStore;
+
+use crate::store::Container;
+use crate::volumes::VolumeStore;
+
+/// Removes the cgroup and layers of container `id`; with `anonymous_volumes_of`, also the
+/// anonymous volumes that container used (`rm -v`).
+pub fn clean_up(state_root: &Path, id: &str, anonymous_volumes_of: Option<&Container>) {
+    // The cgroup first: removing it kills what still runs there (a container whose monitor
+    // was killed), so nothing writes to the layers while they go.
+    if let Ok(hierarchy) = Hierarchy::detect() {
+        if let Ok(cgroup) = Cgroup::open(&hierarchy, id) {
+            if let Err(error) = cgroup.remove() {
+                eprintln!("WARNING: {error}");
+            }
+        }
+    }
+    if let Ok(layers) = LayerStore::open(state_root) {
+        for name in [id.to_owned(), format!("{id}-init")] {
+            if let Ok(layer) = layers.layer(&name) {
+                if let Err(error) = layers.remove_layer(&layer) {
+                    eprintln!("WARNING: cannot remove layer {name}: {error}");
+                }
+            }
+        }
+    }
+    if let Some(container) = anonymous_volumes_of {
+        remove_anonymous_volumes(state_root, container);
+    }
+}
+
+/// `rm -v`: the container's anonymous volumes go with it; named ones stay.
+fn remove_anonymous_volumes(state_root: &Path, container: &Container) {
+    let Ok(volumes) = VolumeStore::open(state_root) else {
+        return;
+    };
+    for name in container
+        .record
+        .mounts
+        .iter()
+        .filter_map(|mount| mount.anonymous_volume())
+    {
+        if let Err(error) = volumes.remove(name, &|_| Vec::new()) {
+            eprintln!("WARNING: {error}");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! What a container was created with: docker's `Config` (about the process) and
+//! `HostConfig` (about what the host gives it), kept in the container's `config.json`.
+//!
+//! `create` fills these in once — the image's Entrypoint, Cmd, Env and WorkingDir merged
+//! with the flags — so every later `start` runs exactly the same thing, even if the image's
+//! tag has moved on meanwhile. The resource flags are kept as typed and checked again at
+//! each start (the host may have changed: fewer CPUs, a device gone).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chapter06::chapter05::chapter04::ResourceFlags;
+use serde::{Deserialize, Serialize};
+
+/// Docker's `Config`: the process and its environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Config {
+    pub hostname: String,
+    pub domainname: String,
+    pub user: String,
+    pub attach_stdin: bool,
+    pub attach_stdout: bool,
+    pub attach_stderr: bool,
+    pub tty: bool,
+    pub open_stdin: bool,
+    pub stdin_once: bool,
+    /// The whole environment the command gets (image's, then `-e`, then `--env-file`).
+    pub env: Vec<String>,
+    pub cmd: Vec<String>,
+    /// The image as the user named it (`busybox`, `sha256:…`), or the `--rootfs` directory.
+    pub image: String,
+    pub working_dir: String,
+    pub entrypoint: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    pub stop_signal: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<u64>,
+}
+
+/// Docker's `RestartPolicy` (chapter 9 acts on it; chapter 7 only records `no`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RestartPolicy {
+    pub name: String,
+    pub maximum_retry_count: u32,
+}
+
+impl Default for RestartPolicy {
+    fn default() -> Self {
+        RestartPolicy {
+            name: "no".to_owned(),
+            maximum_retry_count: 0,
+        }
+    }
+}
+
+/// Docker's `HostConfig`: what the host provides around the process.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct HostConfig {
+    /// `-v` arguments as given.
+    pub binds: Vec<String>,
+    /// `--rm`.
+    pub auto_remove: bool,
+    pub readonly_rootfs: bool,
+    /// `--tmpfs PATH[:OPTIONS]`: path → options.
+    pub tmpfs: BTreeMap<String, String>,
+    /// `""` (a PID namespace of its own) or `"host"`.
+    pub pid_mode: String,
+    /// `--init`.
+    pub init: bool,
+    pub restart_policy: RestartPolicy,
+    /// The cgroup flags of chapter 4, as typed.
+    pub resources: ResourceFlags,
+    /// Not docker's: `--rootfs DIR` runs on a bare directory instead of an image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rootfs: Option<PathBuf>,
+}
+
+/// Docker's default grace period of `stop`, in seconds.
+pub const DEFAULT_STOP_TIMEOUT: u64 = 10;
+
+impl Config {
+    /// The signal `stop` sends first: `--stop-signal`, the image's STOPSIGNAL, or SIGTERM.
+    pub fn stop_signal(&self) -> &str {
+        if self.stop_signal.is_empty() {
+            "SIGTERM"
+        } else {
+            &self.stop_signal
+        }
+    }
+
+    /// Seconds `stop` waits before SIGKILL when `-t` is not given.
+    pub fn stop_timeout(&self) -> u64 {
+        self.stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT)
+    }
+}
