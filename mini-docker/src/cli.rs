@@ -413,6 +413,11 @@ pub struct PsArgs {
     /// Don't truncate output
     #[arg(long)]
     pub no_trunc: bool,
+
+    /// Format output using a Go template ('table' for a header), e.g.
+    /// 'table {{.Names}}\t{{.Status}}'
+    #[arg(long, value_name = "TEMPLATE")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]

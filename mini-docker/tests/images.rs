@@ -3,43 +3,12 @@
 // In a test, a failed unwrap is a failed test with its reason: exactly what we want.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 mod fixture;
 
 use fixture::Fixture;
 use testkit::{require_root, Session};
-
-/// The image commands on the shared fixture.
-trait Images {
-    fn docker(&self, args: &[&str]) -> Output;
-    fn import_busybox(&self) -> Output;
-}
-
-impl Images for Fixture {
-    fn docker(&self, args: &[&str]) -> Output {
-        self.command().args(args).output().unwrap()
-    }
-
-    /// `tar -C ROOTFS -c . | mini-docker import --change 'CMD ["sh"]' - busybox`.
-    fn import_busybox(&self) -> Output {
-        let mut tar = Command::new("tar")
-            .arg("-C")
-            .arg(&self.rootfs)
-            .args(["-cf", "-", "."])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let output = self
-            .command()
-            .args(["import", "--change", r#"CMD ["sh"]"#, "-", "busybox"])
-            .stdin(tar.stdout.take().unwrap())
-            .output()
-            .unwrap();
-        assert!(tar.wait().unwrap().success());
-        output
-    }
-}
 
 fn text(output: &Output) -> String {
     format!(

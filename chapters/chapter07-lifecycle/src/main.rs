@@ -13,12 +13,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use chapter07::chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError;
 use chapter07::create::{Base, CreateRequest};
 use chapter07::launch::MonitorProgram;
-use chapter07::listing::{self, PsOptions};
+use chapter07::listing;
 use chapter07::{control, ContainerStore};
 
 const DEFAULT_ROOT: &str = "/tmp/chapter07-demo";
@@ -65,7 +65,11 @@ fn open(root: &Path) -> ContainerStore {
 /// How this program runs a monitor: `chapter07 --root ROOT monitor ID`.
 fn monitor_program(root: &Path) -> MonitorProgram {
     MonitorProgram {
-        args: vec!["--root".into(), root.as_os_str().to_owned(), "monitor".into()],
+        args: vec![
+            "--root".into(),
+            root.as_os_str().to_owned(),
+            "monitor".into(),
+        ],
     }
 }
 
@@ -88,13 +92,24 @@ fn start(root: &Path, rootfs: &Path, command: &[String]) -> Result<(), Container
     Ok(())
 }
 
+/// `ps`: each container's state as the store records it (mini-docker's `ps` prints docker's
+/// table; here the pids matter more than the durations).
 fn ps(root: &Path) -> Result<(), ContainerError> {
     let store = ContainerStore::open(root)?;
-    let options = PsOptions {
-        all: true,
-        ..PsOptions::default()
-    };
-    print!("{}", listing::ps(&store.list(), options, SystemTime::now()));
+    for container in store.list() {
+        let state = &container.state;
+        let process = match container.running_pid() {
+            Some(pid) => format!("pid {pid}, monitor pid {}", state.monitor_pid),
+            None => format!("exit code {}", state.exit_code),
+        };
+        println!(
+            "{}  {}  {}  ({process})  {}",
+            container.short_id(),
+            container.name(),
+            state.status.as_str(),
+            listing::command(&container, true),
+        );
+    }
     Ok(())
 }
 
@@ -118,7 +133,8 @@ fn walk(root: &Path, rootfs: &Path) -> Result<(), ContainerError> {
     let _ = std::fs::remove_dir_all(root);
     let this = std::env::current_exe().map_err(|error| ContainerError::io("find myself", error))?;
     let step = |title: &str, args: &[&str]| -> Result<(), ContainerError> {
-        println!("\n$ chapter07 {}    # {title}", args.join(" "));
+        let shown: Vec<String> = args.iter().map(|arg| shell_quoted(arg)).collect();
+        println!("\n$ chapter07 {}    # {title}", shown.join(" "));
         let status = Command::new(&this)
             .arg("--root")
             .arg(root)
@@ -126,7 +142,9 @@ fn walk(root: &Path, rootfs: &Path) -> Result<(), ContainerError> {
             .status()
             .map_err(|error| ContainerError::io("run a step", error))?;
         if !status.success() {
-            return Err(ContainerError::Invalid(format!("step {args:?} failed: {status}")));
+            return Err(ContainerError::Invalid(format!(
+                "step {args:?} failed: {status}"
+            )));
         }
         Ok(())
     };
@@ -162,4 +180,16 @@ fn walk(root: &Path, rootfs: &Path) -> Result<(), ContainerError> {
     step("exited, recorded by the monitor", &["ps"])?;
     step("gone: its directory, layers and cgroup", &["rm", "ticker"])?;
     Ok(())
+}
+
+/// `arg` as a shell would need it typed: in single quotes when it holds anything special.
+fn shell_quoted(arg: &str) -> String {
+    let plain = arg
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_./=:".contains(&b));
+    if plain && !arg.is_empty() {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
 }

@@ -61,6 +61,12 @@ pub struct Container {
 }
 
 impl Container {
+    /// A container from its parts, as `load` makes it (tests and tools build listings
+    /// from made-up containers this way).
+    pub fn from_parts(record: Record, state: State, dir: PathBuf) -> Self {
+        Container { record, state, dir }
+    }
+
     pub fn id(&self) -> &str {
         &self.record.id
     }

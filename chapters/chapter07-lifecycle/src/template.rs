@@ -12,7 +12,8 @@
 //! Left out on purpose: `define`/`template`/`block`, `break`/`continue`, assignment with `=`,
 //! `{{else with}}`, character, hex and complex literals, `lt`/`le`/`gt`/`ge`, `slice`,
 //! `html`/`js`/`urlquery`/`call`, docker's `pad`/`truncate`, and printf verbs other than
-//! `%v %s %d %q %t` (with `-` and a width).
+//! `%v %s %d %q %t` (with `-` and a width). Error columns point at the start of a field chain
+//! (Go points at its second field).
 
 use serde_json::Value;
 use std::fmt::{self, Write as _};
@@ -1022,3 +1023,186 @@ fn line_col(src: &str, pos: usize) -> (usize, usize) {
     (1 + before.matches('\n').count(), before.len() - line_start)
 }
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A trimmed-down `docker inspect` of a running nginx container.
+    fn container() -> Value {
+        json!({
+            "Id": "4f66ad9a0b2e5c1d8e7f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5",
+            "Args": ["-g", "daemon off;"],
+            "State": {"Status": "running", "Running": true, "Pid": 4242, "ExitCode": 0},
+            "Name": "/web",
+            "Mounts": [
+                {"Type": "bind", "Source": "/srv/www", "Destination": "/usr/share/nginx/html"},
+                {"Type": "volume", "Source": "/var/lib/v/data", "Destination": "/data"}
+            ],
+            "Config": {
+                "Env": ["PATH=/usr/bin", "NGINX_VERSION=1.25.4"],
+                "Labels": {"foo": "bar", "a.b": "dotted"},
+                "Healthcheck": null
+            },
+            "NetworkSettings": {
+                "IPAddress": "172.17.0.2",
+                "Networks": {"bridge": {"IPAddress": "172.17.0.2", "Gateway": "172.17.0.1"}}
+            }
+        })
+    }
+
+    /// Parses and renders each template on `data`; an error's text stands in for the output.
+    fn check(data: &Value, cases: &[(&str, &str)]) {
+        for (text, want) in cases {
+            let got = Template::parse(text).and_then(|t| t.render(data));
+            assert_eq!(got.unwrap_or_else(|e| e.0), *want, "template {text:?}");
+        }
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn fields_json_and_index() {
+        check(&container(), &[
+            ("{{.State.Status}} {{.State.Pid}} {{.Name}}", "running 4242 /web"),
+            ("{{.NetworkSettings.IPAddress}} {{.Config.Labels.foo}}", "172.17.0.2 bar"),
+            ("{{.Nope}}|{{.State.Nope.Deeper}}", "<no value>|<no value>"),
+            ("{{json .Config.Env}}", r#"["PATH=/usr/bin","NGINX_VERSION=1.25.4"]"#),
+            ("{{json .State}}", r#"{"Status":"running","Running":true,"Pid":4242,"ExitCode":0}"#),
+            (r#"{{json .Nope}} {{json "a<b"}}"#, r#"null "a<b""#),
+            (r#"{{index .Config.Labels "a.b"}}[{{index .Config.Labels "x"}}]"#, "dotted[]"),
+            (r#"{{index .NetworkSettings.Networks "bridge"}}"#,
+                "map[Gateway:172.17.0.1 IPAddress:172.17.0.2]"),
+            (r#"{{index .NetworkSettings.Networks "host"}}"#, "<nil>"),
+            (r#"{{(index .NetworkSettings.Networks "bridge").Gateway}}"#, "172.17.0.1"),
+            (r#"{{index .Args 1}} {{index .Mounts 1 "Destination"}}"#, "daemon off; /data"),
+        ]);
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn functions_pipelines_and_literals() {
+        check(&container(), &[
+            (r#"{{join .Args ","}} {{upper .Name}} {{lower "A"}}"#, "-g,daemon off; /WEB a"),
+            (r#"{{title "hello wide-world"}} {{split "a:b::c" ":"}}"#, "Hello Wide-World [a b  c]"),
+            (r#"{{len (split .Name "")}} {{len .Mounts}} {{len .Config.Labels}}"#, "4 2 2"),
+            (r#"{{print "a" 1 2 "b"}}|{{println .State.Pid "x"}}|"#, "a1 2b|4242 x\n|"),
+            (r#"{{printf "%s: %d %v %q" .Name .State.Pid .Args "up"}}"#,
+                r#"/web: 4242 [-g daemon off;] "up""#),
+            (r#"[{{printf "%-4s|%3d" "ab" 7}}] {{printf "%d %d" "x"}}"#,
+                "[ab  |  7] %!d(string=x) %!d(MISSING)"),
+            (r#"{{printf "%%" 1}}"#, "%%!(EXTRA int=1)"),
+            ("{{.Name | upper}}", "/WEB"),
+            (r#"{{.State.Status | printf "%s!" | upper}}"#, "RUNNING!"),
+            (r#"{{index (split .Name "/") 1}}"#, "web"),
+            (r#"{{"tab\there \u00e9 \"q\""}} {{`raw\n`}}"#, "tab\there é \"q\" raw\\n"),
+            ("{{42}} {{-7}} {{1.5}} {{true}} {{nil}}", "42 -7 1.5 true <nil>"),
+            (r#"{{if eq .State.Status "exited" "running"}}up{{end}} {{not .Name}}"#, "up false"),
+            (r#"{{if ne .State.Pid 0}}ok{{end}} {{eq .Config.Healthcheck nil}}"#, "ok true"),
+        ]);
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn trim_markers_comments_and_control() {
+        check(&container(), &[
+            ("a  {{- .Name -}}  \n b", "a/webb"),
+            ("{{range .Args -}}\n  [{{.}}]\n{{- end}}", "[-g][daemon off;]"),
+            ("a{{/* a comment */}}b {{- /* trimmed */ -}} c", "abc"),
+            ("{{range .Mounts}}{{.Source}}:{{.Destination}} {{end}}",
+                "/srv/www:/usr/share/nginx/html /var/lib/v/data:/data "),
+            ("{{range $i, $m := .Mounts}}{{$i}}={{$m.Type}}@{{$.Name}} {{end}}",
+                "0=bind@/web 1=volume@/web "),
+            ("{{range $k, $v := .Config.Labels}}{{$k}}={{$v}};{{end}}", "a.b=dotted;foo=bar;"),
+            ("{{range $e := .Config.Env}}<{{$e}}>{{end}}", "<PATH=/usr/bin><NGINX_VERSION=1.25.4>"),
+            ("{{range .X}}x{{else}}-{{end}} {{range .Config.Healthcheck}}x{{else}}-{{end}}", "- -"),
+            ("{{with .NetworkSettings}}{{.IPAddress}}{{end}} {{with .X}}x{{else}}-{{end}}",
+                "172.17.0.2 -"),
+            ("{{$n := .Name}}{{with .State}}{{$n}} {{.Status}}{{end}}", "/web running"),
+        ]);
+    }
+
+    #[test]
+    fn parse_once_render_many() {
+        let t = Template::parse("{{.Name}}:{{.State.Status}}").unwrap();
+        assert_eq!(t.render(&container()).unwrap(), "/web:running");
+        let other = json!({"Name": "/db", "State": {"Status": "exited"}});
+        assert_eq!(t.render(&other).unwrap(), "/db:exited");
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn values_print_like_go_fmt() {
+        let data = json!({"s": "x", "i": -3, "f": 1.5, "big": 1e21, "tiny": 0.00001, "two": 2.0,
+            "t": true, "n": null, "a": ["a", 1, null], "m": {"z": 1, "a.b": 2, "a": [true]}});
+        check(&data, &[
+            ("{{.s}} {{.i}} {{.f}} {{.big}} {{.tiny}} {{.two}}", "x -3 1.5 1e+21 1e-05 2"),
+            ("{{.t}} {{.n}} {{.a}} {{.m}}", "true <nil> [a 1 <nil>] map[a:[true] a.b:2 z:1]"),
+        ]);
+    }
+
+    #[test]
+    fn if_else_if_else_uses_go_truth() {
+        let t = Template::parse("{{if .A}}A{{else if .B}}B{{else}}none{{end}}").unwrap();
+        let cases = [
+            (json!({"A": 1}), "A"),
+            (json!({"A": [0]}), "A"),
+            (json!({"A": 0, "B": "x"}), "B"),
+            (json!({"A": false, "B": {"k": 1}}), "B"),
+            (json!({"A": "", "B": []}), "none"),
+            (json!({"A": {}, "B": null}), "none"),
+        ];
+        for (data, want) in cases {
+            assert_eq!(t.render(&data).unwrap(), want, "{data}");
+        }
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn execution_errors_point_at_the_node() {
+        let cases = [
+            ("{{.Name.Foo}}", ":1:2", ".Name.Foo", "can't evaluate field Foo in type string"),
+            ("\n  {{.Config.Healthcheck.X}}", ":2:4", ".Config.Healthcheck.X",
+                "nil pointer evaluating interface {}.X"),
+            ("{{.Name 1}}", ":1:2", ".Name", "can't give argument to non-function .Name"),
+            ("{{range .Name}}{{end}}", ":1:8", ".Name", "range can't iterate over /web"),
+            ("{{index .Args 5}}", ":1:2", "index .Args 5",
+                "error calling index: index out of range: 5"),
+            ("{{upper .State.Pid}}", ":1:2", "upper .State.Pid",
+                "wrong type for value; expected string; got int"),
+            ("{{join .Args}}", ":1:2", "join .Args", "wrong number of args for join: want 2 got 1"),
+            ("{{eq .Name 1}}", ":1:2", "eq .Name 1",
+                "error calling eq: incompatible types for comparison"),
+        ];
+        for (text, pos, node, msg) in cases {
+            let err = Template::parse(text).unwrap().render(&container()).unwrap_err().0;
+            assert_eq!(err, format!("template: {pos}: executing \"\" at <{node}>: {msg}"));
+        }
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn parse_errors_name_the_line_and_the_problem() {
+        let cases = [
+            ("{{.Name", ":1: unclosed action"),
+            ("{{foo .Name}}", r#":1: function "foo" not defined"#),
+            ("a\n{{end}}", ":2: unexpected {{end}}"),
+            ("{{.A}} {{else}}", ":1: unexpected {{else}}"),
+            (r#"{{"abc}}"#, ":1: unterminated quoted string"),
+            ("{{`abc}}", ":1: unterminated raw quoted string"),
+            (r#"{{"\q"}}"#, ":1: invalid syntax"),
+            ("{{if .A}}\nx", ":2: unexpected EOF"),
+            ("{{$x}}", r#":1: undefined variable "$x""#),
+            ("{{}}", ":1: missing value for command"),
+            ("{{/* open", ":1: unclosed comment"),
+            ("{{.A | 3}}", ":1: non executable command in pipeline stage 2"),
+            ("{{.A}\n", ":1: unrecognized character in action: U+007D '}'"),
+            ("{{range .B}}{{else}}{{else}}{{end}}", ":1: expected end; found {{else}}"),
+            ("{{template \"x\"}}", ":1: unexpected <template> in operand"),
+        ];
+        for (text, want) in cases {
+            let err = Template::parse(text).unwrap_err().0;
+            assert_eq!(err, format!("template parsing error: template: {want}"), "{text:?}");
+        }
+    }
+}

@@ -33,7 +33,14 @@ pub fn ps(root: &Path, args: PsArgs) -> i32 {
             no_trunc: args.no_trunc,
         };
         let shown = listing::select(store.list(), options);
-        print!("{}", listing::ps(&shown, options, SystemTime::now()));
+        let text = match &args.format {
+            Some(format) if !args.quiet => {
+                listing::ps_format(&shown, format, args.no_trunc, SystemTime::now())
+                    .map_err(|error| ContainerError::Invalid(error.to_string()))?
+            }
+            _ => listing::ps(&shown, options, SystemTime::now()),
+        };
+        print!("{text}");
         Ok(())
     })
 }
