@@ -447,7 +447,10 @@ pub struct LogsArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(disable_help_flag = true)]
+#[command(
+    disable_help_flag = true,
+    override_usage = "mini-docker exec [OPTIONS] CONTAINER COMMAND [ARG...]"
+)]
 pub struct ExecArgs {
     /// Detached mode: run command in the background
     #[arg(short, long)]
@@ -477,8 +480,8 @@ pub struct ExecArgs {
     #[arg(long, action = ArgAction::Help)]
     pub help: Option<bool>,
 
-    /// The container, then the command and its arguments
-    #[arg(required = true, num_args = 2.., trailing_var_arg = true, value_name = "CONTAINER")]
+    /// The container (name or ID), then the command and its arguments
+    #[arg(required = true, num_args = 2.., trailing_var_arg = true, value_name = "CONTAINER COMMAND")]
     pub args: Vec<String>,
 }
 

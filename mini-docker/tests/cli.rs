@@ -25,6 +25,14 @@ fn help_texts() {
     for (name, args) in [
         ("help", &["--help"][..]),
         ("run_help", &["run", "--help"][..]),
+        ("create_help", &["create", "--help"][..]),
+        ("ps_help", &["ps", "--help"][..]),
+        ("logs_help", &["logs", "--help"][..]),
+        ("exec_help", &["exec", "--help"][..]),
+        ("stop_help", &["stop", "--help"][..]),
+        ("rm_help", &["rm", "--help"][..]),
+        ("inspect_help", &["inspect", "--help"][..]),
+        ("events_help", &["events", "--help"][..]),
         ("doctor_help", &["doctor", "--help"][..]),
     ] {
         let (code, text) = output_of(args);

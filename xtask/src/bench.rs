@@ -25,17 +25,18 @@ const MARKERS: Markers = Markers {
     end: "<!-- bench:end -->",
 };
 
-/// `cargo xtask bench [start|load]`: both benchmarks, or one.
+/// `cargo xtask bench [start|load|lifecycle]`: every benchmark, or one.
 pub fn bench(which: Option<&str>) -> Result<(), String> {
     run(cargo().args(["build", "--release", "-p", "mini-docker"]))?;
     let dir = std::env::temp_dir().join(format!("mini-docker-bench-{}", std::process::id()));
     let result = match which {
-        None => {
-            bench_start(&dir.join("start")).and(crate::bench_load::bench_load(&dir.join("load")))
-        }
+        None => bench_start(&dir.join("start"))
+            .and(crate::bench_load::bench_load(&dir.join("load")))
+            .and(crate::bench_lifecycle::bench_lifecycle(&dir.join("lifecycle"))),
         Some("start") => bench_start(&dir.join("start")),
         Some("load") => crate::bench_load::bench_load(&dir.join("load")),
-        Some(other) => Err(format!("no benchmark {other:?}: use start or load")),
+        Some("lifecycle") => crate::bench_lifecycle::bench_lifecycle(&dir.join("lifecycle")),
+        Some(other) => Err(format!("no benchmark {other:?}: use start, load or lifecycle")),
     };
     // Remove the scratch directory whatever happened (it holds root-owned state).
     let _ = run(as_root("rm").args(["-rf", "--one-file-system"]).arg(&dir));
@@ -122,7 +123,7 @@ fn bench_in(dir: &Path) -> Result<(), String> {
 }
 
 /// `runc spec` makes a default `config.json`; we point it at the rootfs and run `true`.
-fn make_runc_bundle(dir: &Path, rootfs: &Path) -> Result<PathBuf, String> {
+pub fn make_runc_bundle(dir: &Path, rootfs: &Path) -> Result<PathBuf, String> {
     let bundle = dir.join("bundle");
     std::fs::create_dir_all(&bundle).map_err(|e| format!("{e}"))?;
     run(std::process::Command::new("runc")

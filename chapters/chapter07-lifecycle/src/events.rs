@@ -188,6 +188,7 @@ impl EventLog {
         }
     }
 
+    // ANCHOR: append
     /// Appends one event, opening the file each time: callers are short-lived processes.
     pub fn append(&self, event: &Event) -> io::Result<()> {
         let mut line = serde_json::to_vec(event)?;
@@ -213,6 +214,7 @@ impl EventLog {
         }
         Ok(())
     }
+    // ANCHOR_END: append
 
     /// Every stored event (`events.log.1`, then `events.log`) that passes `filter`.
     pub fn read(&self, filter: &EventFilter) -> io::Result<Vec<Event>> {

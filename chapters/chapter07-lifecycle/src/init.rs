@@ -362,6 +362,16 @@ mod tests {
         _cancel: mpsc::Sender<()>,
     }
 
+    impl Drop for Watchdog {
+        fn drop(&mut self) {
+            // A failed assertion must not leave a container behind, still holding the test
+            // binary's stdout open for whoever reads it.
+            if std::thread::panicking() {
+                let _ = nix::sys::signal::kill(self.pid, Signal::SIGKILL);
+            }
+        }
+    }
+
     fn watchdog(pid: Pid) -> Watchdog {
         let (sender, receiver) = mpsc::channel::<()>();
         std::thread::spawn(move || {

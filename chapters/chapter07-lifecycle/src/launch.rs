@@ -24,10 +24,21 @@ use chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError;
 use crate::monitor::Report;
 use crate::store::Container;
 
-/// How to run a monitor: this program and the arguments before the container id.
+/// How to run a monitor: a program and the arguments before the container id.
 #[derive(Debug, Clone)]
 pub struct MonitorProgram {
+    pub program: std::path::PathBuf,
     pub args: Vec<OsString>,
+}
+
+impl MonitorProgram {
+    /// This very program, run again with `args` (see the module docs).
+    pub fn this_program(args: Vec<OsString>) -> Self {
+        MonitorProgram {
+            program: "/proc/self/exe".into(),
+            args,
+        }
+    }
 }
 
 /// A container whose monitor reported success.
@@ -59,7 +70,7 @@ pub fn start_monitor(
         .write(true)
         .open(container.monitor_lock_path())
         .map_err(|error| ContainerError::io("open the monitor's lock file", error))?;
-    let mut command = Command::new("/proc/self/exe");
+    let mut command = Command::new(&program.program);
     command
         .arg0("mini-docker-monitor")
         .args(&program.args)

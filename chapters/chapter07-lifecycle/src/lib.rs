@@ -28,7 +28,8 @@
 //! - [`names`] — generated `adjective_surname` names and name rules.
 //! - [`create`] — from flags and an image to a created container.
 //! - [`launch`] — the CLI starting a monitor; [`monitor`] — the monitor itself;
-//!   [`relay`] — its loop over output, clients and the container's pidfd.
+//!   [`relay`] — its loop over output, clients and the container's pidfd; [`trim`] —
+//!   giving back the memory only the start needed.
 //! - [`stdio`], [`tty`], [`stream`], [`detach`] — pipes or a pty; the attach protocol;
 //!   detach keys.
 //! - [`logs`], [`events`], [`timearg`] — the json-file log, the event log, `--since`.
@@ -63,6 +64,7 @@ pub mod store;
 pub mod stream;
 pub mod template;
 pub mod timearg;
+pub mod trim;
 pub mod tty;
 pub mod user;
 pub mod volumes;

@@ -64,7 +64,15 @@ pub fn is_held(path: &Path) -> bool {
 /// at most `timeout` (forever with `None`). True if it was released in time.
 pub fn wait_released(file: &File, timeout: Option<std::time::Duration>) -> bool {
     use std::os::fd::AsRawFd;
-    let deadline = timeout.map(|timeout| std::time::Instant::now() + timeout);
+    let Some(timeout) = timeout else {
+        // No deadline: let the kernel wake us when the lock is free.
+        // SAFETY: flock on a descriptor we own; the shared lock is dropped at once.
+        let taken = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH) } == 0;
+        // SAFETY: as above.
+        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+        return taken;
+    };
+    let deadline = Some(std::time::Instant::now() + timeout);
     loop {
         // SAFETY: flock on a descriptor we own; a shared lock taken here is dropped at once.
         let result = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) };
@@ -76,6 +84,6 @@ pub fn wait_released(file: &File, timeout: Option<std::time::Duration>) -> bool 
         if deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
             return false;
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }

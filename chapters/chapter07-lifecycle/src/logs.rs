@@ -98,6 +98,7 @@ impl LogWriter {
     }
 }
 
+// ANCHOR: log_line
 /// How many bytes of `pending` make the next entry: a line with its newline, or the first
 /// `MAX_LINE` bytes of a longer one; `None` while a short unfinished line waits for more.
 fn next_entry_len(pending: &[u8]) -> Option<usize> {
@@ -121,6 +122,7 @@ fn append_entry(mut file: &File, stream: Stream, log: &[u8], now: SystemTime) ->
     // whole buffer in that call unless the disk is full, which write_all then reports.
     file.write_all(&encoded)
 }
+// ANCHOR_END: log_line
 
 /// `2026-11-22T06:04:05.123456789Z`, the form of the file and of `logs -t`.
 fn rfc3339_nanos(time: SystemTime) -> String {
@@ -246,10 +248,10 @@ pub fn show(
     };
     let mut reader = LogReader::new(path);
     let mut backlog = reader.read_new()?;
+    // Select first, so that `--tail N` shows N entries even when `--since` drops older ones.
     backlog.retain(|entry| options.selects(entry));
-    let skipped = backlog
-        .len()
-        .saturating_sub(options.tail.unwrap_or(usize::MAX));
+    let wanted = options.tail.unwrap_or(usize::MAX);
+    let skipped = backlog.len().saturating_sub(wanted);
     print(&backlog[skipped..])?;
     if !options.follow {
         return Ok(());

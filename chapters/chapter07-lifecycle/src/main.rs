@@ -64,13 +64,11 @@ fn open(root: &Path) -> ContainerStore {
 
 /// How this program runs a monitor: `chapter07 --root ROOT monitor ID`.
 fn monitor_program(root: &Path) -> MonitorProgram {
-    MonitorProgram {
-        args: vec![
-            "--root".into(),
-            root.as_os_str().to_owned(),
-            "monitor".into(),
-        ],
-    }
+    MonitorProgram::this_program(vec![
+        "--root".into(),
+        root.as_os_str().to_owned(),
+        "monitor".into(),
+    ])
 }
 
 /// `start ROOTFS CMD…`: create, launch the monitor, print the id, exit.

@@ -79,20 +79,18 @@ pub fn main(state_root: &Path, id: &str) -> i32 {
         eprintln!("mini-docker monitor: {error}");
     }
     let started = start(state_root, id, first_client);
-    let mut send = |message: &Report| {
-        if let Some(mut file) = report.take() {
-            let mut line = serde_json::to_vec(message).unwrap_or_default();
-            line.push(b'\n');
-            let _ = file.write_all(&line);
-        }
-    };
     match started {
         Ok(running) => {
-            send(&Report {
-                pid: Some(running.child.pid().as_raw()),
-                warnings: running.warnings.clone(),
-                ..Report::default()
-            });
+            send_report(
+                report.take(),
+                &Report {
+                    pid: Some(running.child.pid().as_raw()),
+                    warnings: running.warnings.clone(),
+                    ..Report::default()
+                },
+            );
+            // The report pipe is closed; from here on the monitor only relays and waits.
+            crate::trim::release_startup_memory();
             running.supervise();
             0
         }
@@ -104,15 +102,27 @@ pub fn main(state_root: &Path, id: &str) -> i32 {
                 }
                 _ => (None, None),
             };
-            send(&Report {
-                error: Some(error.to_string()),
-                exit_code: error.exit_code(),
-                program,
-                errno,
-                ..Report::default()
-            });
+            send_report(
+                report.take(),
+                &Report {
+                    error: Some(error.to_string()),
+                    exit_code: error.exit_code(),
+                    program,
+                    errno,
+                    ..Report::default()
+                },
+            );
             error.exit_code()
         }
+    }
+}
+
+/// Writes the one JSON line to the CLI and closes the pipe (dropping the file).
+fn send_report(pipe: Option<File>, message: &Report) {
+    if let Some(mut file) = pipe {
+        let mut line = serde_json::to_vec(message).unwrap_or_default();
+        line.push(b'\n');
+        let _ = file.write_all(&line);
     }
 }
 

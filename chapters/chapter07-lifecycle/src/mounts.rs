@@ -774,6 +774,7 @@ impl MountInRoot {
     }
 }
 
+// ANCHOR: open_in_root
 /// Opens `path` below `root` as if `root` were `/`, refusing magic links.
 fn open_in_root(root: &OwnedFd, path: &CStr, flags: OFlag) -> Result<OwnedFd, Errno> {
     let how = OpenHow::new()
@@ -789,6 +790,7 @@ fn open_in_root(root: &OwnedFd, path: &CStr, flags: OFlag) -> Result<OwnedFd, Er
         }
     }
 }
+// ANCHOR_END: open_in_root
 
 /// Makes `name` in the directory `parent`; content if it exists already.
 fn create_in(parent: &OwnedFd, name: &CStr, kind: TargetKind) -> Result<(), Errno> {

@@ -90,9 +90,7 @@ pub fn next(from: Status, transition: Transition) -> Result<Status, Refusal> {
     match (from, transition) {
         (Created | Exited | Restarting, Start) => Ok(Running),
         (Running, Start) => refuse("container is already running"),
-        (Paused, Start) => {
-            refuse("cannot start a paused container, try unpause instead")
-        }
+        (Paused, Start) => refuse("cannot start a paused container, try unpause instead"),
         (Removing | Dead, Start) => refuse("container is marked for removal and cannot be started"),
         (Running, Pause) => Ok(Paused),
         (Paused, Pause) => refuse("container is already paused"),
@@ -103,12 +101,13 @@ pub fn next(from: Status, transition: Transition) -> Result<Status, Refusal> {
         (Restarting, Exit { .. }) => Ok(Exited),
         (_, Exit { .. }) => refuse("container is not running"),
         (Created | Exited | Dead, Remove) => Ok(Removing),
-        (Running | Restarting, Remove) => refuse(
-            "container is running: stop the container before removing or force remove",
-        ),
-        (Paused, Remove) => refuse(
-            "container is paused and must be unpaused first: stop the container before removing or force remove",
-        ),
+        (Running, Remove) => {
+            refuse("container is running: stop the container before removing or force remove")
+        }
+        (Restarting, Remove) => {
+            refuse("container is restarting: stop the container before removing or force remove")
+        }
+        (Paused, Remove) => refuse("container is paused and must be unpaused first"),
         (Removing, Remove) => refuse("removal of container is already in progress"),
         (Running | Paused | Restarting, MonitorLost) => Ok(Dead),
         (other, MonitorLost) => Ok(other),
@@ -166,10 +165,14 @@ impl Default for State {
 }
 
 impl State {
-    /// Sets `status` and the booleans docker derives from it.
+    /// Sets `status` and the booleans docker derives from it. A restarting container counts
+    /// as running, as in docker (so `ps` without `-a` lists it).
     pub fn set_status(&mut self, status: Status) {
         self.status = status;
-        self.running = matches!(status, Status::Running | Status::Paused);
+        self.running = matches!(
+            status,
+            Status::Running | Status::Paused | Status::Restarting
+        );
         self.paused = status == Status::Paused;
         self.restarting = status == Status::Restarting;
         self.dead = status == Status::Dead;

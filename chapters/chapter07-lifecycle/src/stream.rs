@@ -40,6 +40,7 @@ pub enum Frame {
     Exit(i32),
 }
 
+// ANCHOR: write_frame
 /// Writes one frame with a single `write_all`, so header and payload leave together. The
 /// monitor writes into a `Vec<u8>` to queue frames for its non-blocking sockets.
 pub fn write_frame(w: &mut impl Write, frame: &Frame) -> io::Result<()> {
@@ -64,6 +65,7 @@ pub fn write_frame(w: &mut impl Write, frame: &Frame) -> io::Result<()> {
     }
     w.write_all(&[&[kind][..], &(len as u32).to_be_bytes(), payload].concat())
 }
+// ANCHOR_END: write_frame
 
 /// Collects bytes as they arrive and hands out whole frames.
 #[derive(Debug, Default)]

@@ -65,3 +65,102 @@ fn the_walk_a_container_outlives_its_cli() {
     session.record("chapter07 walk $ROOTFS", &output);
     session.assert_matches_book("ch07-walk");
 }
+
+/// The library's own calls, with the demo binary as the monitor program.
+fn monitor_program(state: &std::path::Path) -> chapter07::launch::MonitorProgram {
+    chapter07::launch::MonitorProgram {
+        program: env!("CARGO_BIN_EXE_chapter07").into(),
+        args: vec![
+            "--root".into(),
+            state.as_os_str().to_owned(),
+            "monitor".into(),
+        ],
+    }
+}
+
+#[test]
+fn pause_freezes_and_a_killed_monitor_leaves_a_dead_container_rm_cleans() {
+    use chapter07::chapter06::chapter05::chapter04::{Cgroup, Hierarchy};
+    use chapter07::create::{Base, CreateRequest};
+    use chapter07::state::Status;
+    use chapter07::{control, ContainerStore};
+
+    if !require_root("chapter07: pause, a killed monitor, rm") {
+        return;
+    }
+    let temp = TempRoot::new();
+    let rootfs = busybox_rootfs(&temp);
+    let state = temp.join("state");
+    let store = ContainerStore::open(&state).unwrap();
+    let request = CreateRequest {
+        command: vec!["sleep".into(), "1000".into()],
+        name: Some("frozen".into()),
+        ..CreateRequest::default()
+    };
+    let container = chapter07::create::create(&store, &Base::Directory(rootfs), request).unwrap();
+    let id = container.id().to_owned();
+    // Whatever happens below, the container goes (rm -f kills it and cleans up).
+    let _cleanup = testkit::Cleanup::new(|| {
+        if let Ok(store) = ContainerStore::open(&state) {
+            let _ = control::remove(&store, &id, true, true);
+        }
+    });
+    let started = control::start(&store, &monitor_program(&state), &container, None)
+        .unwrap()
+        .unwrap();
+
+    // pause: the freezer stops the process; its state says so.
+    let paused = control::set_paused(&store, "frozen", true).unwrap();
+    assert_eq!(paused.state.status, Status::Paused);
+    let hierarchy = Hierarchy::detect().unwrap();
+    let cgroup = Cgroup::open(&hierarchy, &id).unwrap();
+    let frozen = cgroup.unique_dirs().iter().any(|dir| {
+        std::fs::read_to_string(dir.join("freezer.state")).is_ok_and(|s| s.trim() == "FROZEN")
+            || std::fs::read_to_string(dir.join("cgroup.freeze")).is_ok_and(|s| s.trim() == "1")
+    });
+    assert!(frozen, "the cgroup is not frozen");
+    assert!(control::set_paused(&store, "frozen", true).is_err());
+    assert_eq!(
+        control::set_paused(&store, "frozen", false)
+            .unwrap()
+            .state
+            .status,
+        Status::Running
+    );
+
+    // SIGKILL to the monitor: the container is reported dead, with the reason.
+    let monitor = store.load(&id).unwrap().state.monitor_pid;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(monitor),
+        nix::sys::signal::SIGKILL,
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while store.load(&id).unwrap().state.status != Status::Dead {
+        assert!(std::time::Instant::now() < deadline, "never reported dead");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let dead = store.load(&id).unwrap();
+    assert!(dead.state.error.contains("monitor"), "{}", dead.state.error);
+
+    // rm without -f: a dead container may go; its process and cgroup go with it.
+    control::remove(&store, "frozen", false, false).unwrap();
+    assert!(store.get("frozen").is_err());
+    assert!(Cgroup::open(&hierarchy, &id).is_err(), "the cgroup is left");
+    let pid = nix::unistd::Pid::from_raw(started.pid);
+    let gone = (0..100).any(|_| {
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        });
+        if alive {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        !alive
+    });
+    assert!(gone, "the container's process {pid} still runs");
+}

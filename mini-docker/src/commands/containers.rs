@@ -22,13 +22,11 @@ use crate::cli::{
 
 /// How this binary runs a container's monitor: `mini-docker --root ROOT monitor ID`.
 fn monitor_program(root: &Path) -> MonitorProgram {
-    MonitorProgram {
-        args: vec![
-            "--root".into(),
-            root.as_os_str().to_owned(),
-            "monitor".into(),
-        ],
-    }
+    MonitorProgram::this_program(vec![
+        "--root".into(),
+        root.as_os_str().to_owned(),
+        "monitor".into(),
+    ])
 }
 
 fn require_root(command: &str) -> Result<(), ContainerError> {
@@ -44,7 +42,7 @@ fn require_root(command: &str) -> Result<(), ContainerError> {
 /// `create`: prints the new container's id.
 pub fn create(root: &Path, args: CreateArgs) -> i32 {
     report(|| {
-        let container = create_container(root, &args.container, false)?;
+        let container = create_container(root, &args.container, false, "create")?;
         println!("{}", container.id());
         Ok(())
     })
@@ -56,8 +54,9 @@ fn create_container(
     root: &Path,
     args: &ContainerArgs,
     attach: bool,
+    command: &str,
 ) -> Result<Container, ContainerError> {
-    require_root("create")?;
+    require_root(command)?;
     if let Some(path) = &args.cidfile {
         // Refused before anything exists, as docker does.
         if path.exists() {
@@ -175,7 +174,7 @@ pub fn run(root: &Path, args: RunArgs) -> i32 {
             return crate::ENGINE_ERROR;
         }
     };
-    let container = match create_container(root, &args.container, !args.detach) {
+    let container = match create_container(root, &args.container, !args.detach, "run") {
         Ok(container) => container,
         Err(error) => {
             print_error(&error);

@@ -1,0 +1,142 @@
+//! `bench lifecycle`: chapter 7's three performance goals, measured side by side.
+//!
+//! 1. `mini-docker run --rm busybox true` — image, overlay, cgroup, namespaces, state
+//!    record, the monitor, cleanup — against `runc run` of an OCI bundle of the same rootfs
+//!    (and `docker run --rm` / `podman run --rm` when those work here): at most half of
+//!    runc's time.
+//! 2. The resident memory of a monitor whose container runs `sleep`: at most 1.5 MiB
+//!    (podman's conmon is about 1.9 MiB, containerd's shim about 13 MiB).
+//! 3. `ps -a` with 200 containers in the store: at most 50 ms.
+
+use std::path::Path;
+
+use chapter03::busybox::{build_rootfs, find_host_busybox};
+
+use crate::bench::{make_runc_bundle, read_means, write_appendix, Markers};
+use crate::shell::{as_root, capture, have, run, workspace_root};
+
+const MARKERS: Markers = Markers {
+    start: "<!-- bench-lifecycle:start -->",
+    end: "<!-- bench-lifecycle:end -->",
+};
+
+const RUN_SHARE_OF_RUNC: f64 = 0.5;
+const MONITOR_RSS_KIB: u64 = 1536;
+const PS_200_MS: f64 = 50.0;
+
+pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
+    for tool in ["hyperfine", "runc", "tar"] {
+        if !have(tool) {
+            return Err(format!("{tool} is missing: run cargo xtask setup"));
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let busybox = find_host_busybox()?;
+    let rootfs = build_rootfs(&dir.join("rootfs"), &busybox)
+        .map_err(|e| format!("cannot build the rootfs: {e}"))?
+        .path;
+    let bundle = make_runc_bundle(dir, &rootfs)?;
+    let md = workspace_root().join("target/release/mini-docker");
+    let (md, d, r) = (md.display(), dir.display(), rootfs.display());
+    // Two state roots with the busybox image: one for runs, one holding 200 containers.
+    run(as_root("sh").arg("-c").arg(format!(
+        "set -e
+         for state in runs listed; do
+           tar -C {r} -cf - . | {md} --root {d}/$state import --change 'CMD [\"sh\"]' - busybox > /dev/null
+         done
+         for i in $(seq 200); do {md} --root {d}/listed create busybox true > /dev/null; done"
+    )))?;
+    let monitor_kib = monitor_rss(&format!("{md} --root {d}/runs"), &format!("{d}/runs"))?;
+
+    let mut commands = vec![
+        ("mini-docker run --rm".to_owned(), format!("{md} --root {d}/runs run --rm busybox true")),
+        (
+            "runc run".to_owned(),
+            format!("runc --root {d}/runc-state run --bundle {} bench-lifecycle", bundle.display()),
+        ),
+    ];
+    for engine in ["docker", "podman"] {
+        let usable = have(engine)
+            && as_root(engine)
+                .args(["image", "inspect", "busybox"])
+                .output()
+                .is_ok_and(|output| output.status.success());
+        if usable {
+            commands.push((format!("{engine} run --rm"), format!("{engine} run --rm busybox true")));
+        }
+    }
+    commands.push(("mini-docker ps -a (200)".to_owned(), format!("{md} --root {d}/listed ps -a")));
+    let (json, markdown) = (dir.join("lifecycle.json"), dir.join("lifecycle.md"));
+    let mut hyperfine = as_root("hyperfine");
+    hyperfine.args(["--warmup", "5", "--runs", "50", "-N", "--export-json"]);
+    hyperfine.arg(&json).arg("--export-markdown").arg(&markdown);
+    for (name, command) in &commands {
+        hyperfine.args(["-n", name, command]);
+    }
+    run(&mut hyperfine)?;
+
+    let means = read_means(&json)?;
+    let mean = |name: &str| means.iter().find(|(n, _)| n == name).map(|(_, m)| *m * 1e3);
+    let (ours, runc, ps) = (
+        mean("mini-docker run --rm").ok_or("no mean for run")?,
+        mean("runc run").ok_or("no mean for runc")?,
+        mean("mini-docker ps -a (200)").ok_or("no mean for ps")?,
+    );
+    let verdicts = [
+        (
+            ours <= RUN_SHARE_OF_RUNC * runc,
+            format!(
+                "run --rm: {ours:.1} ms, {:.2}× runc's {runc:.1} ms (target: at most {RUN_SHARE_OF_RUNC}×)",
+                ours / runc
+            ),
+        ),
+        (
+            monitor_kib <= MONITOR_RSS_KIB,
+            format!("monitor of a running `sleep`: {monitor_kib} KiB resident (target: at most {MONITOR_RSS_KIB} KiB)"),
+        ),
+        (
+            ps <= PS_200_MS,
+            format!("ps -a with 200 containers: {ps:.1} ms (target: at most {PS_200_MS} ms)"),
+        ),
+    ];
+    let verdict: Vec<String> = verdicts
+        .iter()
+        .map(|(met, text)| format!("- {}: {text}", if *met { "Target met" } else { "Target MISSED" }))
+        .collect();
+    let verdict = verdict.join("\n");
+    let table = std::fs::read_to_string(&markdown).map_err(|e| format!("{e}"))?;
+    let runc_version = capture("runc", &["--version"]).unwrap_or_default();
+    let note = format!(
+        "and {} (50 runs after 5 warm-ups).",
+        runc_version.lines().next().unwrap_or("runc")
+    );
+    write_appendix(&MARKERS, &table, &verdict, &note)?;
+    println!("{verdict}");
+    if verdicts.iter().all(|(met, _)| *met) {
+        Ok(())
+    } else {
+        Err("a lifecycle target was missed".into())
+    }
+}
+
+/// Starts `sleep` in a container and reads its monitor's VmRSS (KiB) once it has settled.
+fn monitor_rss(md: &str, state: &str) -> Result<u64, String> {
+    let script = format!(
+        "set -e
+         id=$({md} run -d busybox sleep 1000)
+         sleep 1
+         monitor=$(sed -n 's/.*\"MonitorPid\": *\\([0-9]*\\).*/\\1/p' {state}/containers/$id/state.json)
+         grep VmRSS /proc/$monitor/status
+         {md} rm -f $id > /dev/null"
+    );
+    let output = as_root("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .map_err(|e| format!("cannot measure the monitor: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|kib| kib.parse().ok())
+        .ok_or_else(|| format!("no VmRSS for the monitor: {text}{}", String::from_utf8_lossy(&output.stderr)))
+}
