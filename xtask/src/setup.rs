@@ -194,6 +194,7 @@ pub fn demo() -> Result<(), String> {
         ("chapter05", &["cow", DEFAULT_ROOTFS]),
         ("chapter05", &["layers", DEFAULT_ROOTFS, "120"]),
         ("chapter06", &["walk", DEFAULT_ROOTFS]),
+        ("chapter07", &["walk", DEFAULT_ROOTFS]),
         ("mini-docker", &["doctor"]),
     ];
     for (binary, args) in steps {
