@@ -9,6 +9,7 @@
 //! containers/<id>/<id>-json.log      its output (logs.rs)
 //! containers/<id>/attach.sock        its monitor's socket for `attach` (monitor.rs)
 //! containers/.names/<name> -> <id>   who holds which name (a symlink is created atomically)
+//! containers/.new-<id>/               a staging directory a moment before its lock is held
 //! containers/.staging-<id>/          a container being created: not listed until renamed
 //! containers/.removing-<id>/         a container being removed: no longer listed
 //! ```
@@ -260,14 +261,7 @@ impl ContainerStore {
         let id = record.id.clone();
         let name = record.name.trim_start_matches('/').to_owned();
         let staging = self.dir.join(format!(".staging-{id}"));
-        fs::create_dir(&staging).map_err(io(format!("create {}", staging.display())))?;
-        let staging_lock = match FileLock::exclusive(&staging.join("lock")) {
-            Ok(lock) => lock,
-            Err(error) => {
-                let _ = fs::remove_dir_all(&staging);
-                return Err(error);
-            }
-        };
+        let staging_lock = self.new_locked_dir(&id, &staging)?;
         if let Err(error) = self.reserve_name(&name, &id) {
             let _ = fs::remove_dir_all(&staging);
             return Err(error);
@@ -295,6 +289,23 @@ impl ContainerStore {
         }
     }
     // ANCHOR_END: create
+
+    /// Makes `target` a directory whose `lock` file we hold, in a way a cleaner can never
+    /// see unlocked: the directory is built as `.new-<id>`, its lock taken, then renamed (a
+    /// flock belongs to the file, so it moves along).
+    fn new_locked_dir(&self, id: &str, target: &Path) -> Result<FileLock, ContainerError> {
+        let fresh = self.dir.join(format!(".new-{id}"));
+        fs::create_dir(&fresh).map_err(io(format!("create {}", fresh.display())))?;
+        let locked = FileLock::exclusive(&fresh.join("lock")).and_then(|lock| {
+            fs::rename(&fresh, target)
+                .map_err(io(format!("rename to {}", target.display())))
+                .map(|()| lock)
+        });
+        if locked.is_err() {
+            let _ = fs::remove_dir_all(&fresh);
+        }
+        locked
+    }
 
     /// Whether `name` is free (or held by a container that no longer exists).
     pub fn name_taken(&self, name: &str) -> bool {
@@ -405,12 +416,23 @@ impl ContainerStore {
 
     /// Finishes what dead creators and removers left: a staging or removing directory whose
     /// lock nobody holds. Their layers and cgroups go through [`crate::remove::clean_up`].
+    /// (A `.new-` directory is younger than its lock; one left for a minute is debris.)
     fn clean_up_leftovers(&self) {
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return;
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".new-") {
+                let old = entry
+                    .metadata()
+                    .and_then(|meta| meta.modified())
+                    .is_ok_and(|time| time.elapsed().unwrap_or_default().as_secs() > 60);
+                if old {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+                continue;
+            }
             let id = match name
                 .strip_prefix(".staging-")
                 .or_else(|| name.strip_prefix(".removing-"))
