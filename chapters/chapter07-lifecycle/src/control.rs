@@ -30,7 +30,6 @@ fn not_running(reference: &str, container: &Container) -> ContainerError {
 /// `start`: launches the monitor unless the container runs already (then it is a no-op,
 /// like docker's). `attach` becomes the monitor's first client.
 pub fn start(
-    store: &ContainerStore,
     program: &MonitorProgram,
     container: &Container,
     attach: Option<std::os::fd::OwnedFd>,
@@ -46,7 +45,6 @@ pub fn start(
             })?;
         }
     }
-    let _ = store;
     start_monitor(program, container, attach).map(Some)
 }
 // ANCHOR_END: start
@@ -90,7 +88,7 @@ pub fn kill(
     if !send_signal(store, container.id(), signal)? {
         return Err(not_running(reference, &container));
     }
-    thaw_for(&container, signal);
+    thaw_for(&container);
     Ok(container)
 }
 
@@ -101,7 +99,7 @@ fn mark_manually_stopped(store: &ContainerStore, container: &Container) {
 
 /// A frozen process does not act on a signal until it is thawed; so a paused container
 /// that is sent SIGKILL (or its stop signal) is unpaused too, as docker does.
-fn thaw_for(container: &Container, _signal: Signal) {
+fn thaw_for(container: &Container) {
     if container.state.status == Status::Paused {
         if let Ok(cgroup) = Hierarchy::detect()
             .map_err(ContainerError::Invalid)
@@ -136,7 +134,7 @@ pub fn stop(
         &[("signal", &(signal as i32).to_string())],
     );
     send_signal(store, container.id(), signal)?;
-    thaw_for(&container, signal);
+    thaw_for(&container);
     if !lock::wait_released(&monitor, Some(grace)) {
         event(store.root(), "kill", &container, &[("signal", "9")]);
         send_signal(store, container.id(), Signal::SIGKILL)?;
@@ -210,7 +208,7 @@ pub fn remove(
     if force && container.monitor_alive() {
         let monitor = open_monitor_lock(&container)?;
         send_signal(store, container.id(), Signal::SIGKILL)?;
-        thaw_for(&container, Signal::SIGKILL);
+        thaw_for(&container);
         if !lock::wait_released(&monitor, Some(KILLED_GRACE)) {
             return Err(ContainerError::Invalid(format!(
                 "could not kill container {}: its monitor does not exit",

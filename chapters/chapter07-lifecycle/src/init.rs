@@ -25,10 +25,10 @@
 //!
 //! ```text
 //!   engine ── clone(CLONE_NEWPID) ──▶ PID 1: block all signals, fork
-//!                                        ├─ child, PID 2: restore signals, go on to exec the command
-//!                                        └─ parent, PID 1: stay as init, never return
-//!                                             loop { reap zombies; wait for a signal; forward it }
-//!                                             _exit(the command's status)
+//!                                      ├─ child, PID 2: restore signals, exec the command
+//!                                      └─ parent, PID 1: stay as init, never return
+//!                                           loop { reap zombies; wait for a signal; forward it }
+//!                                           _exit(the command's status)
 //! ```
 //!
 //! That works with any root filesystem (even an image built `FROM scratch`), needs no bind
@@ -50,13 +50,14 @@
 //! ## What `ps` shows for PID 1
 //! The init sets its *name* to `init` (`PR_SET_NAME`): `/proc/1/comm`, shown by `ps -o comm`,
 //! `top` and `pstree`. Its *command line* (`/proc/1/cmdline`, shown by `ps -ef`, `ps aux` and
-//! busybox `ps`) stays the engine's argv — for example `mini-docker run --init alpine sh`,
-//! because the kernel shows the memory where argv was when the engine started, and we never
-//! exec. It could be overwritten: write over that memory (what `setproctitle(3)` does in BSD and
-//! some daemons), or point the kernel elsewhere with `prctl(PR_SET_MM_ARG_START/ARG_END)`
-//! (needs `CAP_SYS_RESOURCE`). We don't: the new text cannot be longer than the old without
-//! the privileged call, Rust's `std::env::args` reads that same memory, and the truth — "this
-//! is the engine, waiting for your command" — is the more useful answer to someone debugging.
+//! busybox `ps`) stays the argv of the engine process that cloned the container — in this
+//! chapter the monitor, so something like `mini-docker monitor 3f9a1c0e2b7d…` — because the
+//! kernel shows the memory where argv was when that process started, and we never exec. It
+//! could be overwritten: write over that memory (what `setproctitle(3)` does in BSD and some
+//! daemons), or point the kernel elsewhere with `prctl(PR_SET_MM_ARG_START/ARG_END)` (needs
+//! `CAP_SYS_RESOURCE`). We don't: the new text cannot be longer than the old without the
+//! privileged call, Rust's `std::env::args` reads that same memory, and the truth — "this is
+//! the engine, waiting for your command" — is the more useful answer to someone debugging.
 //!
 //! ## Decisions
 //! - **Block every signal before the fork.** A signal sent between the fork and the loop then
@@ -80,13 +81,18 @@
 //! - **Reap on every SIGCHLD, all of them**, with `waitpid(-1, WNOHANG)` in a loop: several
 //!   children ending at once raise one SIGCHLD (standard signals do not queue).
 //! - **Exit with the command's status** as a shell reports it: its exit code, or 128 + N when
-//!   signal N killed it. (The init cannot die of the same signal: it is PID 1.)
+//!   signal N killed it. (Dying of the same signal instead, as some inits do, would not work
+//!   here: PID 1 does not die of signals it has no handler for.)
+//! - SIGKILL and SIGSTOP cannot be blocked or caught, so they act on the init itself:
+//!   `docker kill` (SIGKILL) ends the init, the kernel then kills everything else in the
+//!   namespace, and the engine sees 137 just as without `--init`.
 //! - **Also a child subreaper** (`PR_SET_CHILD_SUBREAPER`), so orphans still come to the init
 //!   when the container shares the host's PID namespace (`--pid=host`).
 //!
 //! ## Where the step belongs in a plan
 //! Put [`BecomeInit`] *last* among the setup steps: after the root filesystem, the user and
-//! the capability steps, so the init is as confined as the command it watches. It may run
+//! the capability steps, so the init is as confined as the command it watches, and after the
+//! step that gives a `-t` container its session and terminal, which the init looks for. It may run
 //! before the finishing steps of `ChildPlan` (ResetSignals, CloseInheritedFds, chdir) — the
 //! init branch never reaches them and does their part itself (SIGCHLD to its default, every
 //! inherited descriptor above 2 closed, which matters: the engine learns that the command

@@ -112,6 +112,10 @@ pub fn inspect(container: &Container, state_root: &std::path::Path) -> Value {
     let record = &container.record;
     let state = &container.state;
     let layers = state_root.join("overlay2").join(container.id());
+    let init_etc = state_root
+        .join("overlay2")
+        .join(format!("{}-init", record.id))
+        .join("diff/etc");
     json!({
         "Id": record.id,
         "Created": record.created,
@@ -131,12 +135,12 @@ pub fn inspect(container: &Container, state_root: &std::path::Path) -> Value {
             "FinishedAt": state.finished_at,
         },
         "Image": record.image,
-        "ResolvConfPath": layers.with_file_name(format!("{}-init", record.id)).join("diff/etc/resolv.conf"),
-        "HostnamePath": layers.with_file_name(format!("{}-init", record.id)).join("diff/etc/hostname"),
-        "HostsPath": layers.with_file_name(format!("{}-init", record.id)).join("diff/etc/hosts"),
+        "ResolvConfPath": init_etc.join("resolv.conf"),
+        "HostnamePath": init_etc.join("hostname"),
+        "HostsPath": init_etc.join("hosts"),
         "LogPath": container.log_path(),
         "Name": record.name,
-        "RestartCount": 0,
+        "RestartCount": state.restart_count,
         "Driver": "overlay2",
         "Platform": "linux",
         "MountLabel": "",

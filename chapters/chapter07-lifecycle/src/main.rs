@@ -80,7 +80,7 @@ fn start(root: &Path, rootfs: &Path, command: &[String]) -> Result<(), Container
         ..CreateRequest::default()
     };
     let container = chapter07::create::create(&store, &Base::Directory(rootfs.into()), request)?;
-    let started = control::start(&store, &monitor_program(root), &container, None)?;
+    let started = control::start(&monitor_program(root), &container, None)?;
     let pid = started.map_or(0, |started| started.pid);
     println!(
         "started {} (pid {pid}) from CLI pid {}; the CLI exits now",

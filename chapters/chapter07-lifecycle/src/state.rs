@@ -142,6 +142,10 @@ pub struct State {
     /// A `stop` or `kill` by the user: the restart policy leaves the container down.
     #[serde(default)]
     pub manually_stopped: bool,
+    /// How often the restart policy has restarted it (chapter 9); `RestartCount` in
+    /// `inspect`.
+    #[serde(default)]
+    pub restart_count: u32,
 }
 
 impl Default for State {
@@ -160,6 +164,7 @@ impl Default for State {
             finished_at: ZERO_TIME.to_owned(),
             monitor_pid: 0,
             manually_stopped: false,
+            restart_count: 0,
         }
     }
 }

@@ -105,7 +105,7 @@ fn pause_freezes_and_a_killed_monitor_leaves_a_dead_container_rm_cleans() {
             let _ = control::remove(&store, &id, true, true);
         }
     });
-    let started = control::start(&store, &monitor_program(&state), &container, None)
+    let started = control::start(&monitor_program(&state), &container, None)
         .unwrap()
         .unwrap();
 

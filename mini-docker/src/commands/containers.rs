@@ -189,7 +189,7 @@ pub fn run(root: &Path, args: RunArgs) -> i32 {
         }
     };
     if args.detach {
-        return match control::start(&store, &monitor_program(root), &container, None) {
+        return match control::start(&monitor_program(root), &container, None) {
             Ok(started) => {
                 print_warnings(started.as_ref());
                 println!("{}", container.id());
@@ -232,12 +232,7 @@ fn start_attached(
             return crate::ENGINE_ERROR;
         }
     };
-    let started = match control::start(
-        store,
-        &monitor_program(root),
-        container,
-        Some(theirs.into()),
-    ) {
+    let started = match control::start(&monitor_program(root), container, Some(theirs.into())) {
         Ok(Some(started)) => started,
         Ok(None) => {
             print_error(&format!(
@@ -324,7 +319,7 @@ pub fn start(root: &Path, args: StartArgs) -> i32 {
     }
     each(&args.containers, |reference| {
         let container = store.get(reference)?;
-        let started = control::start(&store, &monitor_program(root), &container, None)?;
+        let started = control::start(&monitor_program(root), &container, None)?;
         print_warnings(started.as_ref());
         println!("{reference}");
         Ok(())
@@ -373,7 +368,7 @@ pub fn restart(root: &Path, args: StopArgs) -> i32 {
     each(&args.containers, |reference| {
         let stopped = control::stop(&store, reference, args.time)?;
         let container = store.load(stopped.id())?;
-        control::start(&store, &monitor_program(root), &container, None)?;
+        control::start(&monitor_program(root), &container, None)?;
         chapter07::monitor::event(store.root(), "restart", &container, &[]);
         println!("{reference}");
         Ok(())
