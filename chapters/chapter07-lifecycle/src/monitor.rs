@@ -288,6 +288,8 @@ impl Running {
     /// Relays output until the container ends, then records how it ended.
     fn supervise(mut self) {
         let clients = self.relay.run();
+        // Nobody can attach to a container that has ended.
+        let _ = std::fs::remove_file(self.container.dir().join("attach.sock"));
         let status = exit_status(self.child.pid());
         let after = self.host_side.after_exit();
         let id = self.container.id().to_owned();

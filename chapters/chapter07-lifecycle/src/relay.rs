@@ -138,14 +138,15 @@ impl Relay {
             if ready.process {
                 exited_at.get_or_insert_with(Instant::now);
             }
-            for index in ready.outputs.into_iter().rev() {
+            // In order, stdout before stderr: when both have data, that is the likelier
+            // order of writing (two pipes cannot tell; docker's log has the same limit).
+            let mut closed = Vec::new();
+            for index in ready.outputs {
                 let (fd, stream) = &outputs.open[index];
                 let stream = *stream;
                 match nix::unistd::read(fd, &mut buffer) {
-                    Ok(0) | Err(nix::errno::Errno::EIO) => {
-                        // EOF on a pipe; EIO on a pty master once the last slave is closed.
-                        outputs.open.remove(index);
-                    }
+                    // EOF on a pipe; EIO on a pty master once the last slave is closed.
+                    Ok(0) | Err(nix::errno::Errno::EIO) => closed.push(index),
                     Ok(n) => {
                         let data = &buffer[..n];
                         if let Some(writer) = log.as_mut() {
@@ -158,10 +159,11 @@ impl Relay {
                         clients.retain_mut(|client| client.send(&frame));
                     }
                     Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => {}
-                    Err(_) => {
-                        outputs.open.remove(index);
-                    }
+                    Err(_) => closed.push(index),
                 }
+            }
+            for index in closed.into_iter().rev() {
+                outputs.open.remove(index);
             }
             if ready.listener {
                 while let Ok((stream, _)) = listener.accept() {

@@ -186,9 +186,15 @@ impl ContainerStore {
         match matches.as_slice() {
             [id] => Ok(id.clone()),
             [] => Err(no_such()),
-            _ => Err(ContainerError::Invalid(format!(
-                "multiple containers found with provided prefix: {reference}"
-            ))),
+            _ => {
+                let mut shown: Vec<&str> =
+                    matches.iter().map(|id| &id[..12.min(id.len())]).collect();
+                shown.sort_unstable();
+                Err(ContainerError::Invalid(format!(
+                    "multiple containers found with provided prefix: {reference} ({})",
+                    shown.join(", ")
+                )))
+            }
         }
     }
 
