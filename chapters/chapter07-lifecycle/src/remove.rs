@@ -55,3 +55,28 @@ fn remove_anonymous_volumes(state_root: &Path, container: &Container) {
         }
     }
 }
+
+/// The bytes a container's own layers hold (its writes and its init layer's files): what
+/// removing it gives back, as `container prune` reports it.
+pub fn layers_size(state_root: &Path, id: &str) -> u64 {
+    [id.to_owned(), format!("{id}-init")]
+        .iter()
+        .map(|name| tree_size(&state_root.join("overlay2").join(name).join("diff")))
+        .sum()
+}
+
+/// The apparent size of the regular files under `dir` (hard links counted once per name,
+/// like `du --apparent-size -l`; symlinks not followed).
+fn tree_size(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.metadata() {
+            Ok(meta) if meta.is_dir() => tree_size(&entry.path()),
+            Ok(meta) if meta.is_file() => meta.len(),
+            _ => 0,
+        })
+        .sum()
+}

@@ -7,6 +7,7 @@ use std::path::Path;
 use chapter07::chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError;
 use chapter07::chapter06::chapter05::chapter04::chapter03::config::env_from_args;
 use chapter07::chapter06::chapter05::chapter04::ResourceFlags;
+use chapter07::chapter06::format::decimal_size;
 use chapter07::chapter06::{Image, ImageStore, Reference};
 use chapter07::client::{self, Outcome, Session};
 use chapter07::control;
@@ -439,17 +440,22 @@ pub fn container(root: &Path, command: ContainerCommand) -> i32 {
     let ContainerCommand::Prune(_) = command;
     report(|| {
         let store = ContainerStore::open(root)?;
-        println!("Deleted Containers:");
+        let mut deleted = Vec::new();
+        let mut reclaimed = 0;
         for container in store.list() {
             if container.state.status.is_active() {
                 continue;
             }
+            let size = chapter07::remove::layers_size(root, container.id());
             if control::remove(&store, container.id(), false, false).is_ok() {
-                println!("{}", container.id());
+                deleted.push(container.id().to_owned());
+                reclaimed += size;
             }
         }
-        println!();
-        println!("Total reclaimed space: 0B");
+        if !deleted.is_empty() {
+            println!("Deleted Containers:\n{}\n", deleted.join("\n"));
+        }
+        println!("Total reclaimed space: {}", decimal_size(reclaimed));
         Ok(())
     })
 }
