@@ -21,6 +21,10 @@ fn a_containers_life_in_separate_commands() {
         return;
     }
     let fixture = Fixture::new();
+    // Whatever fails below, the container goes (rm -f kills it and cleans up).
+    let _cleanup = testkit::Cleanup::new(|| {
+        let _ = fixture.docker(&["rm", "-f", "web"]);
+    });
     assert!(fixture.import_busybox().status.success());
     let since = humantime::format_rfc3339_nanos(SystemTime::now()).to_string();
     let mut session = Session::new();

@@ -149,6 +149,32 @@ impl LayerStore {
     }
 }
 
+impl LayerStore {
+    /// Removes whatever is left of layer `id`, even one whose creation or removal was cut
+    /// short (no `link` file, a half-deleted tree): every short link that leads to it, then
+    /// its directory. Links first, so an interrupted call never leaves a dangling one; run
+    /// again, it finishes the job.
+    pub fn remove_layer_by_id(&self, id: &str) -> Result<(), ContainerError> {
+        let target = Path::new("..").join(id).join("diff");
+        if let Ok(links) = fs::read_dir(self.dir.join("l")) {
+            for link in links.flatten() {
+                if fs::read_link(link.path()).is_ok_and(|to| to == target) {
+                    let _ = fs::remove_file(link.path());
+                }
+            }
+        }
+        let dir = self.dir.join(id);
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(ContainerError::io(
+                format!("remove {}", dir.display()),
+                error,
+            )),
+        }
+    }
+}
+
 /// 26 random capital letters and digits, like docker's link names.
 fn random_link_name() -> Result<String, ContainerError> {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -78,12 +78,22 @@ pub fn start_monitor(
         .stdin(attach.map_or_else(Stdio::null, Stdio::from))
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log));
-    // SAFETY: setsid(2) is async-signal-safe and touches no memory of ours.
+    // SAFETY: setsid(2) and close_range(2) are plain system calls, async-signal-safe,
+    // touching no memory of ours.
     unsafe {
         command.pre_exec(|| {
             if libc::setsid() < 0 {
                 return Err(std::io::Error::last_os_error());
             }
+            // Whatever the CLI's caller left open without close-on-exec (a shell's `7>file`,
+            // the pipe of `$(…)` or a make jobserver) must not live on in the monitor for the
+            // container's whole life: mark every descriptor above 2 close-on-exec.
+            libc::syscall(
+                libc::SYS_close_range,
+                3u32,
+                u32::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            );
             Ok(())
         });
     }

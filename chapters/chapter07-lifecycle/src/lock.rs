@@ -15,7 +15,7 @@ use nix::fcntl::{Flock, FlockArg};
 
 /// A held lock; dropping it unlocks.
 pub struct FileLock {
-    _lock: Flock<File>,
+    held: Flock<File>,
 }
 
 fn open(path: &Path) -> Result<File, ContainerError> {
@@ -33,19 +33,30 @@ impl FileLock {
         let lock = Flock::lock(open(path)?, FlockArg::LockExclusive).map_err(|(_, errno)| {
             ContainerError::system(format!("flock {}", path.display()), errno)
         })?;
-        Ok(FileLock { _lock: lock })
+        Ok(FileLock { held: lock })
     }
 
     /// Takes the exclusive lock if nobody holds it; `None` when somebody does.
     pub fn try_exclusive(path: &Path) -> Result<Option<Self>, ContainerError> {
         match Flock::lock(open(path)?, FlockArg::LockExclusiveNonblock) {
-            Ok(lock) => Ok(Some(FileLock { _lock: lock })),
+            Ok(lock) => Ok(Some(FileLock { held: lock })),
             Err((_, Errno::EWOULDBLOCK)) => Ok(None),
             Err((_, errno)) => Err(ContainerError::system(
                 format!("flock {}", path.display()),
                 errno,
             )),
         }
+    }
+}
+
+impl FileLock {
+    /// Whether the locked file is still the one at `path` (same inode). A lock taken on a
+    /// file that was renamed away meanwhile proves nothing about what `path` is now.
+    pub fn still_at(&self, path: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let held = self.held.metadata();
+        let there = std::fs::metadata(path);
+        matches!((held, there), (Ok(a), Ok(b)) if a.dev() == b.dev() && a.ino() == b.ino())
     }
 }
 

@@ -25,12 +25,12 @@ pub fn clean_up(state_root: &Path, id: &str, anonymous_volumes_of: Option<&Conta
             }
         }
     }
+    // By id, not through the layer's `link` file: a create or rm killed half-way may have
+    // left a layer without one.
     if let Ok(layers) = LayerStore::open(state_root) {
         for name in [id.to_owned(), format!("{id}-init")] {
-            if let Ok(layer) = layers.layer(&name) {
-                if let Err(error) = layers.remove_layer(&layer) {
-                    eprintln!("WARNING: cannot remove layer {name}: {error}");
-                }
+            if let Err(error) = layers.remove_layer_by_id(&name) {
+                eprintln!("WARNING: cannot remove layer {name}: {error}");
             }
         }
     }

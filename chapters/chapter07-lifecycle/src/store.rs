@@ -447,9 +447,18 @@ impl ContainerStore {
                 None => continue,
             };
             let path = entry.path();
-            let Ok(Some(_lock)) = FileLock::try_exclusive(&path.join("lock")) else {
+            let lock_path = path.join("lock");
+            if !lock_path.exists() {
+                continue;
+            }
+            let Ok(Some(lock)) = FileLock::try_exclusive(&lock_path) else {
                 continue;
             };
+            // The creator may have renamed the directory into place (and unlocked) between
+            // our open and our lock: then this lock is on a live container's file.
+            if !lock.still_at(&lock_path) {
+                continue;
+            }
             crate::remove::clean_up(&self.root, &id, None);
             let _ = fs::remove_dir_all(&path);
         }

@@ -24,6 +24,14 @@ fn the_walk_a_container_outlives_its_cli() {
     let rootfs = busybox_rootfs(&temp);
     let state = temp.join("state");
     let mounts = MountTable::read();
+    // If the walk fails half-way, its container still goes.
+    let _cleanup = testkit::Cleanup::new(|| {
+        let _ = Command::new(env!("CARGO_BIN_EXE_chapter07"))
+            .arg("--root")
+            .arg(&state)
+            .args(["rm", "ticker"])
+            .output();
+    });
     let output = Command::new(env!("CARGO_BIN_EXE_chapter07"))
         .arg("--root")
         .arg(&state)
