@@ -32,11 +32,15 @@ pub fn bench(which: Option<&str>) -> Result<(), String> {
     let result = match which {
         None => bench_start(&dir.join("start"))
             .and(crate::bench_load::bench_load(&dir.join("load")))
-            .and(crate::bench_lifecycle::bench_lifecycle(&dir.join("lifecycle"))),
+            .and(crate::bench_lifecycle::bench_lifecycle(
+                &dir.join("lifecycle"),
+            )),
         Some("start") => bench_start(&dir.join("start")),
         Some("load") => crate::bench_load::bench_load(&dir.join("load")),
         Some("lifecycle") => crate::bench_lifecycle::bench_lifecycle(&dir.join("lifecycle")),
-        Some(other) => Err(format!("no benchmark {other:?}: use start, load or lifecycle")),
+        Some(other) => Err(format!(
+            "no benchmark {other:?}: use start, load or lifecycle"
+        )),
     };
     // Remove the scratch directory whatever happened (it holds root-owned state).
     let _ = run(as_root("rm").args(["-rf", "--one-file-system"]).arg(&dir));

@@ -49,10 +49,16 @@ pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
     let monitor_kib = monitor_rss(&format!("{md} --root {d}/runs"), &format!("{d}/runs"))?;
 
     let mut commands = vec![
-        ("mini-docker run --rm".to_owned(), format!("{md} --root {d}/runs run --rm busybox true")),
+        (
+            "mini-docker run --rm".to_owned(),
+            format!("{md} --root {d}/runs run --rm busybox true"),
+        ),
         (
             "runc run".to_owned(),
-            format!("runc --root {d}/runc-state run --bundle {} bench-lifecycle", bundle.display()),
+            format!(
+                "runc --root {d}/runc-state run --bundle {} bench-lifecycle",
+                bundle.display()
+            ),
         ),
     ];
     for engine in ["docker", "podman"] {
@@ -62,10 +68,16 @@ pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
                 .output()
                 .is_ok_and(|output| output.status.success());
         if usable {
-            commands.push((format!("{engine} run --rm"), format!("{engine} run --rm busybox true")));
+            commands.push((
+                format!("{engine} run --rm"),
+                format!("{engine} run --rm busybox true"),
+            ));
         }
     }
-    commands.push(("mini-docker ps -a (200)".to_owned(), format!("{md} --root {d}/listed ps -a")));
+    commands.push((
+        "mini-docker ps -a (200)".to_owned(),
+        format!("{md} --root {d}/listed ps -a"),
+    ));
     let (json, markdown) = (dir.join("lifecycle.json"), dir.join("lifecycle.md"));
     let mut hyperfine = as_root("hyperfine");
     hyperfine.args(["--warmup", "5", "--runs", "50", "-N", "--export-json"]);
@@ -101,7 +113,12 @@ pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
     ];
     let verdict: Vec<String> = verdicts
         .iter()
-        .map(|(met, text)| format!("- {}: {text}", if *met { "Target met" } else { "Target MISSED" }))
+        .map(|(met, text)| {
+            format!(
+                "- {}: {text}",
+                if *met { "Target met" } else { "Target MISSED" }
+            )
+        })
         .collect();
     let verdict = verdict.join("\n");
     let table = std::fs::read_to_string(&markdown).map_err(|e| format!("{e}"))?;
@@ -138,5 +155,10 @@ fn monitor_rss(md: &str, state: &str) -> Result<u64, String> {
     text.split_whitespace()
         .nth(1)
         .and_then(|kib| kib.parse().ok())
-        .ok_or_else(|| format!("no VmRSS for the monitor: {text}{}", String::from_utf8_lossy(&output.stderr)))
+        .ok_or_else(|| {
+            format!(
+                "no VmRSS for the monitor: {text}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
 }
