@@ -128,8 +128,13 @@ impl Background {
     fn running_pid(&self) -> Option<i32> {
         let containers = std::fs::read_dir(self.state_root.join("containers")).ok()?;
         for entry in containers.flatten() {
-            let text = std::fs::read_to_string(entry.path().join("state.json")).ok()?;
-            let state: serde_json::Value = serde_json::from_str(&text).ok()?;
+            // The store's own entries (`.names`, a staging directory) are not containers.
+            let Ok(text) = std::fs::read_to_string(entry.path().join("state.json")) else {
+                continue;
+            };
+            let Ok(state) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
             if state["Running"] == true {
                 return state["Pid"].as_i64().map(|pid| pid as i32);
             }

@@ -181,13 +181,35 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), ContainerEr
 /// after our pid, so two writers never share one), flush it to disk, rename it over.
 /// rename(2) replaces the target in one step, on the same filesystem.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ContainerError> {
+    replace_file(path, bytes, true)
+}
+
+/// Like [`write_json`], without flushing to disk: still all-or-nothing for every process
+/// (rename is atomic), but after a power cut the file may hold an older version — or
+/// nothing, which readers must survive. Right for state that means nothing after a reboot
+/// anyway, such as which pid a container runs as (chapter 7's `state.json`); `fsync(2)`
+/// costs milliseconds on a disk, several times per container start.
+pub fn replace_json(path: &Path, value: &impl Serialize) -> Result<(), ContainerError> {
+    let bytes = serde_json::to_vec_pretty(value).map_err(|e| {
+        ContainerError::io(
+            format!("write {}", path.display()),
+            std::io::Error::other(e),
+        )
+    })?;
+    replace_file(path, &bytes, false)
+}
+
+fn replace_file(path: &Path, bytes: &[u8], durable: bool) -> Result<(), ContainerError> {
     let io = |e| ContainerError::io(format!("write {}", path.display()), e);
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(format!(".tmp.{}", std::process::id()));
     let temporary = PathBuf::from(temporary);
     let written = std::fs::File::create(&temporary).and_then(|mut file| {
         file.write_all(bytes)?;
-        file.sync_all()
+        if durable {
+            file.sync_all()?;
+        }
+        Ok(())
     });
     match written.and_then(|()| std::fs::rename(&temporary, path)) {
         Ok(()) => Ok(()),

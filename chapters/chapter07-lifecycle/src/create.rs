@@ -274,10 +274,16 @@ fn record(
 
 /// A generated `adjective_surname` that is free, or the short id if none is.
 fn generated_name(store: &ContainerStore, id: &ContainerId) -> String {
+    // One getrandom(2) for every draw the retries may need (each call costs a system call;
+    // without randomness the retries still run, and the short id is the fallback).
+    let mut pool = [0u8; 8 * 32];
+    let _ = getrandom::fill(&mut pool);
+    let mut draws = pool.chunks_exact(8).cycle();
     let mut random = || {
         let mut bytes = [0u8; 8];
-        // Without randomness the retries still run; the short id is the fallback.
-        let _ = getrandom::fill(&mut bytes);
+        if let Some(chunk) = draws.next() {
+            bytes.copy_from_slice(chunk);
+        }
         u64::from_le_bytes(bytes)
     };
     crate::names::generate(&mut random, &|name| store.name_taken(name))

@@ -28,7 +28,10 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 
 use chapter06::chapter05::chapter04::chapter03::chapter01::{Child, ContainerError, ExitStatus};
-use chapter06::chapter05::chapter04::chapter03::chapter02::Namespace;
+use chapter06::chapter05::chapter04::chapter03::chapter02::steps::{
+    UnshareCgroupNamespace, WaitForGate,
+};
+use chapter06::chapter05::chapter04::chapter03::chapter02::{Created, Namespace};
 use chapter06::chapter05::chapter04::chapter03::{ContainerConfig, HostSide};
 use chapter06::chapter05::chapter04::{plan_for, CgroupHostSide, Hierarchy, Resources, SystemHost};
 use chapter06::chapter05::store::LayerStore;
@@ -90,7 +93,6 @@ pub fn main(state_root: &Path, id: &str) -> i32 {
                 },
             );
             // The report pipe is closed; from here on the monitor only relays and waits.
-            crate::trim::release_startup_memory();
             running.supervise();
             0
         }
@@ -178,7 +180,11 @@ fn launch(
     let hierarchy = Hierarchy::detect().map_err(ContainerError::Invalid)?;
     let layers = LayerStore::open(store.root())?;
     let container_fs = ContainerFs::open(&layers, container.id())?;
-    let config = container_config(container, container_fs.merged());
+    let mut config = container_config(container, container_fs.merged());
+    // The cgroup namespace is made after the cgroup gate below, not at the first gate (see
+    // `start_in_cgroup`): it takes the cgroup its creator is in as its root.
+    let cgroup_namespace = config.namespaces.contains(Namespace::Cgroup);
+    config.namespaces.remove(Namespace::Cgroup);
     let mut plan = config.prepare()?;
     plan.rootfs_source = vec![Box::new(container_fs.mount_plan().into_step()?)];
     let mut mounts = record.mounts.clone();
@@ -191,6 +197,15 @@ fn launch(
     let (monitor_ends, container_ends) =
         crate::stdio::make(record.config.tty, record.config.open_stdin)?;
     let (stdio_step, container_fds) = container_ends.into_step();
+    let (cgroup_gate, cgroup_gate_opener) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .map_err(|errno| ContainerError::system("create the cgroup gate", errno))?;
+    plan.before_exec.push(Box::new(WaitForGate {
+        read_end: cgroup_gate.as_raw_fd(),
+        write_end: cgroup_gate_opener.as_raw_fd(),
+    }));
+    if cgroup_namespace {
+        plan.before_exec.push(Box::new(UnshareCgroupNamespace));
+    }
     plan.before_exec.push(stdio_step);
     if !record.config.user.is_empty() {
         let user =
@@ -212,8 +227,8 @@ fn launch(
         plan_for(hierarchy.version(), &resources),
     );
     let started = plan.create().and_then(|created| {
-        let warnings = host_side.before_start(created.pid())?;
-        created.start().map(|child| (child, warnings))
+        drop(cgroup_gate);
+        start_in_cgroup(created, &mut host_side, cgroup_gate_opener)
     });
     // The container has its own copies of its ends (or failed); ours would hide its EOF.
     drop(container_fds);
@@ -258,11 +273,53 @@ fn launch(
             process: process.into_fd(),
             log: Some(log),
             stdin_once: record.config.stdin_once,
+            on_idle: Some(Box::new(crate::trim::release_startup_memory)),
         },
         warnings,
         _monitor_lock: monitor_lock,
     })
 }
+
+// ANCHOR: start_in_cgroup
+/// Opens the first gate at once and puts the child into its cgroup *while* it prepares its
+/// root; the child waits at a second gate, just before exec, until that is done.
+///
+/// Why two gates: on cgroup v1 the first move of a process into a cgroup waits for an RCU
+/// grace period (the kernel's `cgroup_threadgroup_rwsem`), 10–20 ms on a quiet machine —
+/// longer than everything else a start does. Our own setup (mounts, pivot_root) may run
+/// outside the limits; the command may not, and it does not: it is exec'd after the second
+/// gate. The cgroup namespace is made after that gate too, so its root is the container's
+/// cgroup. The move runs on a helper thread (the monitor is single-threaded otherwise)
+/// because `start` blocks until the command runs.
+fn start_in_cgroup(
+    created: Created,
+    host_side: &mut CgroupHostSide,
+    gate_opener: OwnedFd,
+) -> Result<(Child, Vec<String>), ContainerError> {
+    let pid = created.pid();
+    std::thread::scope(|scope| {
+        let joining = scope.spawn(move || {
+            let joined = host_side.before_start(pid);
+            if joined.is_ok() {
+                // Closing the opener without this byte tells the child to give up.
+                let _ = nix::unistd::write(&gate_opener, &[1]);
+            }
+            joined
+        });
+        let started = created.start();
+        let joined = joining
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        match (started, joined) {
+            (Ok(child), Ok(warnings)) => Ok((child, warnings)),
+            // The child gave up at the gate because the move failed: report the move.
+            (Err(ContainerError::Setup { .. }), Err(move_failed)) => Err(move_failed),
+            // Otherwise the child's own failure (a missing command, say) came first.
+            (Err(error), _) | (Ok(_), Err(error)) => Err(error),
+        }
+    })
+}
+// ANCHOR_END: start_in_cgroup
 
 /// Chapter 3's config for this container, rooted at the overlay's mount point.
 fn container_config(container: &Container, merged: PathBuf) -> ContainerConfig {

@@ -87,7 +87,13 @@ pub struct Relay {
     pub log: Option<LogWriter>,
     /// `StdinOnce`: the first client's `CloseStdin` closes the container's stdin.
     pub stdin_once: bool,
+    /// Called once, the first time the loop has been idle for [`IDLE_AFTER`]: the monitor
+    /// gives back its start-up memory then, not while a short container is still ending.
+    pub on_idle: Option<Box<dyn FnOnce()>>,
 }
+
+/// How long nothing must happen before `on_idle` runs.
+pub const IDLE_AFTER: Duration = Duration::from_secs(1);
 
 impl Relay {
     /// Runs until the container's process has ended and its output is read. Returns the
@@ -100,6 +106,7 @@ impl Relay {
             process,
             mut log,
             stdin_once,
+            mut on_idle,
         } = self;
         let mut outputs = match ends {
             MonitorEnds::Pipes {
@@ -133,7 +140,18 @@ impl Relay {
                     break;
                 }
             }
-            let ready = wait_ready(&outputs, &listener, &clients, &process, exited_at.is_some());
+            let timeout = if exited_at.is_some() {
+                // While draining, wake up now and then to check the drain deadline.
+                Some(Duration::from_millis(100))
+            } else {
+                on_idle.as_ref().map(|_| IDLE_AFTER)
+            };
+            let ready = wait_ready(&outputs, &listener, &clients, &process, exited_at.is_some(), timeout);
+            if ready.nothing && exited_at.is_none() {
+                if let Some(idle) = on_idle.take() {
+                    idle();
+                }
+            }
             // The container's process ended: from now on only drain.
             if ready.process {
                 exited_at.get_or_insert_with(Instant::now);
@@ -258,6 +276,8 @@ fn write_all_fd(fd: BorrowedFd<'_>, mut data: &[u8]) -> nix::Result<()> {
 
 /// Which descriptors poll(2) found ready.
 struct Ready {
+    /// The timeout passed with nothing ready.
+    nothing: bool,
     outputs: Vec<usize>,
     listener: bool,
     clients: Vec<usize>,
@@ -270,6 +290,7 @@ fn wait_ready(
     clients: &[Client],
     process: &OwnedFd,
     draining: bool,
+    timeout: Option<Duration>,
 ) -> Ready {
     let input = PollFlags::POLLIN;
     let mut fds: Vec<PollFd> = Vec::new();
@@ -288,17 +309,15 @@ fn wait_ready(
         }
         fds.push(PollFd::new(client.stream.as_fd(), flags));
     }
-    // While draining, wake up now and then to check the drain deadline.
-    let timeout = if draining {
-        PollTimeout::from(100u16)
-    } else {
-        PollTimeout::NONE
-    };
-    let _ = poll(&mut fds, timeout);
+    let timeout = timeout.map_or(PollTimeout::NONE, |timeout| {
+        PollTimeout::try_from(timeout).unwrap_or(PollTimeout::MAX)
+    });
+    let fired_count = poll(&mut fds, timeout).unwrap_or(0);
     let fired = |fd: &PollFd| fd.revents().is_some_and(|events| !events.is_empty());
     let count = outputs.open.len();
     let first_client = count + if draining { 1 } else { 2 };
     Ready {
+        nothing: fired_count == 0,
         outputs: (0..count).filter(|&i| fired(&fds[i])).collect(),
         listener: fired(&fds[count]),
         process: !draining && fired(&fds[count + 1]),
