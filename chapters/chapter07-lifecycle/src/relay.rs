@@ -146,7 +146,14 @@ impl Relay {
             } else {
                 on_idle.as_ref().map(|_| IDLE_AFTER)
             };
-            let ready = wait_ready(&outputs, &listener, &clients, &process, exited_at.is_some(), timeout);
+            let ready = wait_ready(
+                &outputs,
+                &listener,
+                &clients,
+                &process,
+                exited_at.is_some(),
+                timeout,
+            );
             if ready.nothing && exited_at.is_none() {
                 if let Some(idle) = on_idle.take() {
                     idle();
