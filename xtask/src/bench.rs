@@ -87,15 +87,11 @@ fn bench_in(dir: &Path) -> Result<(), String> {
         ),
         ("unshare", "unshare -fpmiun --mount-proc true".to_owned()),
     ];
-    let mut hyperfine = as_root("hyperfine");
-    hyperfine.args(["--warmup", "10", "--runs", "100", "-N", "--export-json"]);
-    hyperfine.arg(&json).arg("--export-markdown").arg(&markdown);
-    for (name, command) in &commands {
-        hyperfine.args(["-n", name, command]);
-    }
-    run(&mut hyperfine)?;
-
-    let means = read_means(&json)?;
+    let named: Vec<(String, String)> = commands
+        .iter()
+        .map(|(name, command)| (name.to_string(), command.clone()))
+        .collect();
+    let means = hyperfine(&named, (10, 100), &json, &markdown)?;
     let mean = |name: &str| means.iter().find(|(n, _)| n == name).map(|(_, m)| *m);
     let (ours, runc) = (mean("mini-docker"), mean("runc"));
     let verdict = match (ours, runc) {
@@ -144,6 +140,34 @@ pub fn make_runc_bundle(dir: &Path, rootfs: &Path) -> Result<PathBuf, String> {
     let text = serde_json::to_string_pretty(&config).map_err(|e| format!("{e}"))?;
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(bundle)
+}
+
+/// Runs hyperfine as root on `commands` (name, command line) with `(warmup, runs)`,
+/// exporting JSON and markdown; returns each command's mean in seconds.
+pub fn hyperfine(
+    commands: &[(String, String)],
+    (warmup, runs): (u32, u32),
+    json: &Path,
+    markdown: &Path,
+) -> Result<Vec<(String, f64)>, String> {
+    let mut hyperfine = as_root("hyperfine");
+    hyperfine.args([
+        "--warmup",
+        &warmup.to_string(),
+        "--runs",
+        &runs.to_string(),
+        "-N",
+    ]);
+    hyperfine
+        .arg("--export-json")
+        .arg(json)
+        .arg("--export-markdown")
+        .arg(markdown);
+    for (name, command) in commands {
+        hyperfine.args(["-n", name, command]);
+    }
+    run(&mut hyperfine)?;
+    read_means(json)
 }
 
 pub fn read_means(json: &Path) -> Result<Vec<(String, f64)>, String> {

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use chapter03::busybox::{build_rootfs, find_host_busybox};
 
-use crate::bench::{make_runc_bundle, read_means, write_appendix, Markers};
+use crate::bench::{hyperfine, make_runc_bundle, write_appendix, Markers};
 use crate::shell::{as_root, capture, have, run, workspace_root};
 
 const MARKERS: Markers = Markers {
@@ -81,15 +81,7 @@ pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
         format!("{md} --root {d}/listed ps -a"),
     ));
     let (json, markdown) = (dir.join("lifecycle.json"), dir.join("lifecycle.md"));
-    let mut hyperfine = as_root("hyperfine");
-    hyperfine.args(["--warmup", "5", "--runs", "50", "-N", "--export-json"]);
-    hyperfine.arg(&json).arg("--export-markdown").arg(&markdown);
-    for (name, command) in &commands {
-        hyperfine.args(["-n", name, command]);
-    }
-    run(&mut hyperfine)?;
-
-    let means = read_means(&json)?;
+    let means = hyperfine(&commands, (5, 50), &json, &markdown)?;
     let mean = |name: &str| means.iter().find(|(n, _)| n == name).map(|(_, m)| *m * 1e3);
     let (ours, runc, ps) = (
         mean("mini-docker run --rm").ok_or("no mean for run")?,

@@ -103,21 +103,8 @@ fn relay(
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
     loop {
-        let (socket_ready, stdin_ready, signal_ready) = {
-            let mut fds = vec![
-                PollFd::new(socket.as_fd(), PollFlags::POLLIN),
-                PollFd::new(signals.as_fd(), PollFlags::POLLIN),
-            ];
-            if stdin_open {
-                fds.push(PollFd::new(stdin, PollFlags::POLLIN));
-            }
-            match poll(&mut fds, PollTimeout::NONE) {
-                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-                Err(errno) => return Err(errno.into()),
-            }
-            let fired = |fd: &PollFd| fd.revents().is_some_and(|events| !events.is_empty());
-            (fired(&fds[0]), stdin_open && fired(&fds[2]), fired(&fds[1]))
-        };
+        let (socket_ready, stdin_ready, signal_ready) =
+            wait_for(socket.as_fd(), signals, stdin_open.then_some(stdin))?;
         if signal_ready {
             while let Ok(Some(info)) = signals.read_signal() {
                 match Signal::try_from(info.ssi_signo as i32) {
@@ -227,21 +214,8 @@ fn copy_pty(
     let mut buffer = vec![0u8; 32 * 1024];
     let mut out = std::io::stdout();
     loop {
-        let (master_ready, stdin_ready, signal_ready) = {
-            let mut fds = vec![
-                PollFd::new(master.as_fd(), PollFlags::POLLIN),
-                PollFd::new(signals.as_fd(), PollFlags::POLLIN),
-            ];
-            if stdin_open {
-                fds.push(PollFd::new(stdin, PollFlags::POLLIN));
-            }
-            match poll(&mut fds, PollTimeout::NONE) {
-                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-                Err(errno) => return Err(errno.into()),
-            }
-            let fired = |fd: &PollFd| fd.revents().is_some_and(|events| !events.is_empty());
-            (fired(&fds[0]), stdin_open && fired(&fds[2]), fired(&fds[1]))
-        };
+        let (master_ready, stdin_ready, signal_ready) =
+            wait_for(master.as_fd(), signals, stdin_open.then_some(stdin))?;
         if signal_ready {
             while let Ok(Some(_)) = signals.read_signal() {
                 if let Ok((rows, cols)) = window_size(stdin) {
@@ -273,4 +247,27 @@ fn copy_pty(
             }
         }
     }
+}
+
+/// One poll(2) over the peer (socket or pty master), the signalfd and — while it is open —
+/// stdin; which of the three are ready, in that order.
+fn wait_for(
+    peer: BorrowedFd<'_>,
+    signals: &SignalFd,
+    stdin: Option<BorrowedFd<'_>>,
+) -> std::io::Result<(bool, bool, bool)> {
+    let mut fds = vec![
+        PollFd::new(peer, PollFlags::POLLIN),
+        PollFd::new(signals.as_fd(), PollFlags::POLLIN),
+    ];
+    if let Some(stdin) = stdin {
+        fds.push(PollFd::new(stdin, PollFlags::POLLIN));
+    }
+    match poll(&mut fds, PollTimeout::NONE) {
+        Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+        Err(errno) => return Err(errno.into()),
+    }
+    let fired = |fd: &PollFd| fd.revents().is_some_and(|events| !events.is_empty());
+    let stdin_ready = fds.get(2).is_some_and(fired);
+    Ok((fired(&fds[0]), stdin_ready, fired(&fds[1])))
 }
