@@ -43,7 +43,7 @@ fn require_root(command: &str) -> Result<(), ContainerError> {
 /// `create`: prints the new container's id.
 pub fn create(root: &Path, args: CreateArgs) -> i32 {
     report(|| {
-        let container = create_container(root, &args.container, false, "create")?;
+        let (_, container) = create_container(root, &args.container, false, "create")?;
         println!("{}", container.id());
         Ok(())
     })
@@ -56,7 +56,7 @@ fn create_container(
     args: &ContainerArgs,
     attach: bool,
     command: &str,
-) -> Result<Container, ContainerError> {
+) -> Result<(ContainerStore, Container), ContainerError> {
     require_root(command)?;
     if let Some(path) = &args.cidfile {
         // Refused before anything exists, as docker does.
@@ -100,7 +100,7 @@ fn create_container(
             ));
         }
     }
-    Ok(container)
+    Ok((store, container))
 }
 
 /// An image of the store; like docker, one that is not here is pulled first.
@@ -175,15 +175,8 @@ pub fn run(root: &Path, args: RunArgs) -> i32 {
             return crate::ENGINE_ERROR;
         }
     };
-    let container = match create_container(root, &args.container, !args.detach, "run") {
-        Ok(container) => container,
-        Err(error) => {
-            print_error(&error);
-            return error.exit_code();
-        }
-    };
-    let store = match ContainerStore::open(root) {
-        Ok(store) => store,
+    let (store, container) = match create_container(root, &args.container, !args.detach, "run") {
+        Ok(created) => created,
         Err(error) => {
             print_error(&error);
             return error.exit_code();
