@@ -1129,4 +1129,9 @@ fn wait_returns_the_exit_code() {
     assert_eq!(engine.inspect("waited", "{{.State.Status}}"), "exited");
     // Waiting for a container that has already exited answers at once, the same.
     assert_eq!(engine.ok(&["wait", "waited"]), "7");
+    // A --rm container is gone when it ends; wait still reports its code (from the log of
+    // events, like docker's answer from its own memory).
+    engine.run_detached("waited-rm", &["--rm"], &["sh", "-c", "sleep 0.5; exit 9"]);
+    assert_eq!(engine.ok(&["wait", "waited-rm"]), "9");
+    assert!(engine.cli(&["inspect", "waited-rm"]).code != 0);
 }

@@ -159,10 +159,25 @@ pub fn wait(store: &ContainerStore, reference: &str) -> Result<i32, ContainerErr
     }
     match store.load(container.id()) {
         Ok(container) => Ok(container.state.exit_code),
-        Err(_) => Err(ContainerError::Invalid(format!(
-            "No such container: {reference}"
-        ))),
+        // Removed meanwhile (`--rm`): its last `die` event still tells how it ended.
+        Err(_) => last_exit_code(store, container.id())
+            .ok_or_else(|| ContainerError::Invalid(format!("No such container: {reference}"))),
     }
+}
+
+/// The exit code of the newest `die` event of container `id`.
+fn last_exit_code(store: &ContainerStore, id: &str) -> Option<i32> {
+    let filter = crate::events::EventFilter {
+        filters: vec![
+            ("container".into(), id.into()),
+            ("event".into(), "die".into()),
+        ],
+        ..Default::default()
+    };
+    let events = crate::events::EventLog::at(store.root())
+        .read(&filter)
+        .ok()?;
+    events.last()?.attributes.get("exitCode")?.parse().ok()
 }
 
 /// `pause` / `unpause`: the cgroup freezer of chapter 4.
