@@ -25,6 +25,9 @@ const MARKERS: Markers = Markers {
     end: "<!-- bench:end -->",
 };
 
+/// hyperfine's warm-ups and timed runs for the start benchmark.
+const RUNS: (u32, u32) = (10, 100);
+
 /// `cargo xtask bench [start|load|lifecycle]`: every benchmark, or one.
 pub fn bench(which: Option<&str>) -> Result<(), String> {
     run(cargo().args(["build", "--release", "-p", "mini-docker"]))?;
@@ -91,7 +94,7 @@ fn bench_in(dir: &Path) -> Result<(), String> {
         .iter()
         .map(|(name, command)| (name.to_string(), command.clone()))
         .collect();
-    let means = hyperfine(&named, (10, 100), &json, &markdown)?;
+    let means = hyperfine(&named, RUNS, &json, &markdown)?;
     let mean = |name: &str| means.iter().find(|(n, _)| n == name).map(|(_, m)| *m);
     let (ours, runc) = (mean("mini-docker"), mean("runc"));
     let verdict = match (ours, runc) {
@@ -108,12 +111,7 @@ fn bench_in(dir: &Path) -> Result<(), String> {
         _ => "hyperfine reported no means".to_owned(),
     };
     let table = std::fs::read_to_string(&markdown).map_err(|e| format!("{e}"))?;
-    let runc_version = capture("runc", &["--version"]).unwrap_or_default();
-    let note = format!(
-        "and {} (100 runs after 10 warm-ups).",
-        runc_version.lines().next().unwrap_or("runc")
-    );
-    write_appendix(&MARKERS, &table, &verdict, &note)?;
+    write_appendix(&MARKERS, &table, &verdict, &runc_note(RUNS))?;
     println!("{verdict}");
     if verdict.starts_with("Target met") {
         Ok(())
@@ -140,6 +138,16 @@ pub fn make_runc_bundle(dir: &Path, rootfs: &Path) -> Result<PathBuf, String> {
     let text = serde_json::to_string_pretty(&config).map_err(|e| format!("{e}"))?;
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(bundle)
+}
+
+/// The end of the appendix's machine line for a benchmark against runc: its version and
+/// how many runs were timed.
+pub fn runc_note((warmup, runs): (u32, u32)) -> String {
+    let runc_version = capture("runc", &["--version"]).unwrap_or_default();
+    format!(
+        "and {} ({runs} runs after {warmup} warm-ups).",
+        runc_version.lines().next().unwrap_or("runc")
+    )
 }
 
 /// Runs hyperfine as root on `commands` (name, command line) with `(warmup, runs)`,

@@ -12,8 +12,8 @@ use std::path::Path;
 
 use chapter03::busybox::{build_rootfs, find_host_busybox};
 
-use crate::bench::{hyperfine, make_runc_bundle, write_appendix, Markers};
-use crate::shell::{as_root, capture, have, run, workspace_root};
+use crate::bench::{hyperfine, make_runc_bundle, runc_note, write_appendix, Markers};
+use crate::shell::{as_root, have, run, workspace_root};
 
 const MARKERS: Markers = Markers {
     start: "<!-- bench-lifecycle:start -->",
@@ -23,6 +23,8 @@ const MARKERS: Markers = Markers {
 const RUN_SHARE_OF_RUNC: f64 = 0.5;
 const MONITOR_RSS_KIB: u64 = 1536;
 const PS_200_MS: f64 = 50.0;
+/// hyperfine's warm-ups and timed runs.
+const RUNS: (u32, u32) = (5, 50);
 
 pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
     for tool in ["hyperfine", "runc", "tar"] {
@@ -81,7 +83,7 @@ pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
         format!("{md} --root {d}/listed ps -a"),
     ));
     let (json, markdown) = (dir.join("lifecycle.json"), dir.join("lifecycle.md"));
-    let means = hyperfine(&commands, (5, 50), &json, &markdown)?;
+    let means = hyperfine(&commands, RUNS, &json, &markdown)?;
     let mean = |name: &str| means.iter().find(|(n, _)| n == name).map(|(_, m)| *m * 1e3);
     let (ours, runc, ps) = (
         mean("mini-docker run --rm").ok_or("no mean for run")?,
@@ -116,12 +118,7 @@ pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
         .collect();
     let verdict = verdict.join("\n");
     let table = std::fs::read_to_string(&markdown).map_err(|e| format!("{e}"))?;
-    let runc_version = capture("runc", &["--version"]).unwrap_or_default();
-    let note = format!(
-        "and {} (50 runs after 5 warm-ups).",
-        runc_version.lines().next().unwrap_or("runc")
-    );
-    write_appendix(&MARKERS, &table, &verdict, &note)?;
+    write_appendix(&MARKERS, &table, &verdict, &runc_note(RUNS))?;
     println!("{verdict}");
     if verdicts.iter().all(|(met, _)| *met) {
         Ok(())
