@@ -182,12 +182,14 @@ fn fill_init_layer(diff: &Path, hostname: &str) -> Result<(), ContainerError> {
     Ok(())
 }
 
+/// The lines every `/etc/hosts` of a container starts with: the loopback names.
+pub const LOCALHOST_ENTRIES: &str =
+    "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+
 /// `/etc/hosts`: localhost, and the container's own name on a loopback address (it has no
 /// network address of its own until chapter 8).
 pub fn hosts_file(hostname: &str) -> String {
-    format!(
-        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{hostname}\n"
-    )
+    format!("{LOCALHOST_ENTRIES}127.0.1.1\t{hostname}\n")
 }
 
 /// The host's `resolv.conf` without loopback name servers: inside its own network namespace

@@ -59,6 +59,21 @@ pub struct CreateRequest {
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<u64>,
     pub resources: ResourceFlags,
+    /// `--network`, `-p`, `--link`, `--add-host`, `--dns`, already parsed by chapter 8 into
+    /// docker's `HostConfig` fields (chapter 7 only records them).
+    pub network: NetworkFlags,
+}
+
+/// The network part of `HostConfig` and `Config`, as chapter 8 parses it from the flags.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkFlags {
+    pub mode: String,
+    pub port_bindings: crate::spec::PortMap,
+    /// Container ports (`80/tcp`) to record as exposed.
+    pub exposed_ports: Vec<String>,
+    pub links: Vec<String>,
+    pub extra_hosts: Vec<String>,
+    pub dns: Vec<String>,
 }
 
 // ANCHOR: create
@@ -103,9 +118,13 @@ pub fn create(
     // command (NUL bytes) without touching a file.
     process.plan_for(std::path::Path::new("/"))?;
 
-    // 2. The record.
+    // 2. The record, checked by later chapters too (chapter 8: does `--link` name a
+    // container?).
     let name = name.unwrap_or_else(|| generated_name(store, &id));
     let record = record(&id, &name, base, &request, &hostname, &process);
+    for hooks in crate::hooks::registered() {
+        hooks.check_create(store, &record)?;
+    }
 
     // 3. Stage it with its layers and volumes; appear in one rename.
     // Volumes first (an anonymous one gets its name here, stored in the record), then the
@@ -232,6 +251,12 @@ fn record(
             .collect(),
         stop_signal: request.stop_signal.clone().unwrap_or(image_stop_signal),
         stop_timeout: request.stop_timeout,
+        exposed_ports: request
+            .network
+            .exposed_ports
+            .iter()
+            .map(|port| (port.clone(), serde_json::Map::new()))
+            .collect(),
         ..Config::default()
     };
     let host_config = HostConfig {
@@ -253,6 +278,20 @@ fn record(
         },
         init: request.init,
         resources: request.resources.clone(),
+        network_mode: request.network.mode.clone(),
+        port_bindings: request.network.port_bindings.clone(),
+        // Docker records `--link web:alias` of container `agent` as `/web:/agent/alias`.
+        links: request
+            .network
+            .links
+            .iter()
+            .map(|link| {
+                let (target, alias) = link.split_once(':').unwrap_or((link, link));
+                format!("/{target}:/{name}/{alias}")
+            })
+            .collect(),
+        extra_hosts: request.network.extra_hosts.clone(),
+        dns: request.network.dns.clone(),
         rootfs: match base {
             Base::Directory(dir) => Some(dir.clone()),
             Base::Image { .. } => None,

@@ -290,6 +290,18 @@ pub struct JoinNamespace {
     container_pid: Pid,
 }
 
+impl JoinNamespace {
+    /// The step for `file`, an open `/proc/PID/ns/…` of container process `container_pid`
+    /// (chapter 8 joins another container's network namespace with it).
+    pub fn new(namespace: Namespace, file: OwnedFd, container_pid: Pid) -> Self {
+        JoinNamespace {
+            namespace,
+            file,
+            container_pid,
+        }
+    }
+}
+
 impl ChildStep for JoinNamespace {
     fn run(&self) -> Result<(), Errno> {
         nix::sched::setns(self.file.as_fd(), self.namespace.clone_flag())

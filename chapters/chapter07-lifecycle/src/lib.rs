@@ -16,7 +16,8 @@
 //! `--init` that real containers need.
 //!
 //! ## Left out on purpose
-//! Networking (chapter 8; containers here get an empty network namespace with `lo`),
+//! Networking (chapter 8 plugs it in through [`hooks`]; without it containers get an empty
+//! network namespace with `lo`),
 //! restart policies and health checks (chapter 9: the monitor records what they need),
 //! log rotation and other log drivers, `docker cp`, checkpoint/restore.
 //!
@@ -36,6 +37,7 @@
 //! - [`mounts`], [`volumes`] — `-v`, `--tmpfs`, `--read-only`, the volume store.
 //! - [`user`], [`init`], [`enter`] — `-u`, `--init`, and joining a container for `exec`.
 //! - [`client`] — the attached client: raw mode, detach keys, signal proxy.
+//! - [`hooks`] — where later chapters plug in (chapter 8's network).
 //! - [`control`] — start, stop, kill, pause, wait, rm, rename; [`signals`] — signals by
 //!   name and by pidfd; [`remove`] — cleaning up what a container leaves.
 //! - [`listing`] and [`template`] — `ps`'s table, `inspect`'s JSON and `--format`.
@@ -46,6 +48,7 @@ pub mod create;
 pub mod detach;
 pub mod enter;
 pub mod events;
+pub mod hooks;
 pub mod init;
 pub mod launch;
 pub mod listing;

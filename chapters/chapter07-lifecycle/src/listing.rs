@@ -60,7 +60,7 @@ pub fn ps(containers: &[Container], options: PsOptions, now: SystemTime) -> Stri
                 command(container, !options.no_trunc),
                 ago(Some(&container.record.created), now),
                 status_text(&container.state, now, &human_duration),
-                String::new(),
+                ports(container),
                 container.name().to_owned(),
             ]
         })
@@ -162,10 +162,28 @@ pub fn inspect(container: &Container, state_root: &std::path::Path) -> Value {
             Err(_) => json!([]),
         },
         "Config": record.config,
-        "NetworkSettings": {},
+        "NetworkSettings": state.network_settings,
     })
 }
 // ANCHOR_END: inspect
+
+/// The PORTS column: `0.0.0.0:18080->80/tcp` for each published port of a running
+/// container, a bare `80/tcp` for one only exposed, as docker prints them.
+pub fn ports(container: &Container) -> String {
+    let published = &container.state.network_settings.ports;
+    let mut shown: Vec<String> = Vec::new();
+    for (port, bindings) in published {
+        for binding in bindings {
+            shown.push(format!("{}:{}->{port}", binding.host_ip, binding.host_port));
+        }
+    }
+    for port in container.record.config.exposed_ports.keys() {
+        if !published.contains_key(port) {
+            shown.push(port.clone());
+        }
+    }
+    shown.join(", ")
+}
 
 /// HostConfig as docker shows it: the flags, and the resource limits as numbers
 /// (0 = not limited).
@@ -199,6 +217,11 @@ fn host_config(container: &Container) -> Value {
         "CpusetCpus": limits.cpuset_cpus.unwrap_or_default(),
         "PidsLimit": limits.pids_limit,
         "BlkioWeight": limits.blkio_weight.unwrap_or(0),
+        "NetworkMode": host.network_mode,
+        "PortBindings": host.port_bindings,
+        "Links": if host.links.is_empty() { Value::Null } else { json!(host.links) },
+        "ExtraHosts": if host.extra_hosts.is_empty() { Value::Null } else { json!(host.extra_hosts) },
+        "Dns": host.dns,
     })
 }
 
@@ -271,7 +294,7 @@ fn ps_fields(container: &Container, no_trunc: bool, now: SystemTime) -> Value {
         "Command": command(container, !no_trunc),
         "CreatedAt": container.record.created,
         "RunningFor": ago(Some(&container.record.created), now),
-        "Ports": "",
+        "Ports": ports(container),
         "State": container.state.status.as_str(),
         "Status": status_text(&container.state, now, &human_duration),
         "Names": container.name(),

@@ -18,6 +18,13 @@ pub struct FileLock {
     held: Flock<File>,
 }
 
+impl std::fmt::Debug for FileLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::os::fd::AsRawFd;
+        write!(f, "FileLock(fd {})", self.held.as_raw_fd())
+    }
+}
+
 fn open(path: &Path) -> Result<File, ContainerError> {
     File::options()
         .create(true)

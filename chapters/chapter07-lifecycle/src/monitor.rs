@@ -41,6 +41,7 @@ use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 
 use crate::events::{Event, EventLog};
+use crate::hooks::StartHooks;
 use crate::lock::FileLock;
 use crate::logs::LogWriter;
 use crate::mounts::{mount_steps, prepare_sources};
@@ -136,6 +137,8 @@ struct Running {
     host_side: CgroupHostSide,
     relay: crate::relay::Relay,
     warnings: Vec<String>,
+    /// Later chapters' part of this start (chapter 8: the network), undone at the end.
+    extras: Vec<Box<dyn StartHooks>>,
     _monitor_lock: FileLock,
 }
 
@@ -181,12 +184,57 @@ fn launch(
     let layers = LayerStore::open(store.root())?;
     let container_fs = ContainerFs::open(&layers, container.id())?;
     let mut config = container_config(container, container_fs.merged());
+    // Later chapters' work (chapter 8: the network) may change the config, and reserves
+    // what this start needs; from here on a failure must give it back.
+    let mut extras = crate::hooks::prepare_start(store, container, &mut config)?;
+    let launched = launch_prepared(
+        store,
+        container,
+        first_client,
+        monitor_lock,
+        (config, container_fs, resources, hierarchy),
+        &mut extras,
+    );
+    match launched {
+        Ok(mut running) => {
+            running.extras = extras;
+            Ok(running)
+        }
+        Err(error) => {
+            for extra in &mut extras {
+                extra.after_exit();
+            }
+            Err(error)
+        }
+    }
+}
+
+/// The rest of [`launch`], once the registered hooks have prepared this start.
+fn launch_prepared(
+    store: &ContainerStore,
+    container: &Container,
+    first_client: Option<UnixStream>,
+    monitor_lock: FileLock,
+    (mut config, container_fs, resources, hierarchy): (
+        ContainerConfig,
+        ContainerFs,
+        Resources,
+        Hierarchy,
+    ),
+    extras: &mut [Box<dyn StartHooks>],
+) -> Result<Running, ContainerError> {
+    let record = &container.record;
     // The cgroup namespace is made after the cgroup gate below, not at the first gate (see
     // `start_in_cgroup`): it takes the cgroup its creator is in as its root.
     let cgroup_namespace = config.namespaces.contains(Namespace::Cgroup);
     config.namespaces.remove(Namespace::Cgroup);
     let mut plan = config.prepare()?;
-    plan.rootfs_source = vec![Box::new(container_fs.mount_plan().into_step()?)];
+    plan.rootfs_source = extras
+        .iter_mut()
+        .flat_map(|extra| extra.first_steps())
+        .collect();
+    plan.rootfs_source
+        .push(Box::new(container_fs.mount_plan().into_step()?));
     let mut mounts = record.mounts.clone();
     let sources = prepare_sources(&mut mounts, &VolumeStore::open(store.root())?)?;
     plan.before_pivot = mount_steps(
@@ -228,7 +276,11 @@ fn launch(
     );
     let started = plan.create().and_then(|created| {
         drop(cgroup_gate);
-        start_in_cgroup(created, &mut host_side, cgroup_gate_opener)
+        let mut host_sides: Vec<&mut (dyn HostSide + Send)> = vec![&mut host_side];
+        for extra in extras.iter_mut() {
+            host_sides.push(extra.as_host_side());
+        }
+        start_in_cgroup(created, host_sides, cgroup_gate_opener)
     });
     // The container has its own copies of its ends (or failed); ours would hide its EOF.
     drop(container_fds);
@@ -258,6 +310,9 @@ fn launch(
         state.error.clear();
         state.oom_killed = false;
         state.manually_stopped = false;
+        for extra in extras.iter() {
+            extra.record(state);
+        }
         Ok(())
     })?;
     event(store.root(), "start", &container, &[]);
@@ -276,44 +331,62 @@ fn launch(
             on_idle: Some(Box::new(crate::trim::release_startup_memory)),
         },
         warnings,
+        extras: Vec::new(),
         _monitor_lock: monitor_lock,
     })
 }
 
 // ANCHOR: start_in_cgroup
-/// Opens the first gate at once and puts the child into its cgroup *while* it prepares its
-/// root; the child waits at a second gate, just before exec, until that is done.
+/// Opens the first gate at once and does the host's part — the cgroup, and whatever later
+/// chapters add (the network) — *while* the child prepares its root; the child waits at a
+/// second gate, just before exec, until all of it is done.
 ///
 /// Why two gates: on cgroup v1 the first move of a process into a cgroup waits for an RCU
 /// grace period (the kernel's `cgroup_threadgroup_rwsem`), 10–20 ms on a quiet machine —
 /// longer than everything else a start does. Our own setup (mounts, pivot_root) may run
 /// outside the limits; the command may not, and it does not: it is exec'd after the second
 /// gate. The cgroup namespace is made after that gate too, so its root is the container's
-/// cgroup. The move runs on a helper thread (the monitor is single-threaded otherwise)
-/// because `start` blocks until the command runs.
+/// cgroup. Each host side runs on a helper thread of its own (the monitor is single-threaded
+/// otherwise), so the network is built while the cgroup move waits, and `start` blocks
+/// until the command runs.
 fn start_in_cgroup(
     created: Created,
-    host_side: &mut CgroupHostSide,
+    host_sides: Vec<&mut (dyn HostSide + Send)>,
     gate_opener: OwnedFd,
 ) -> Result<(Child, Vec<String>), ContainerError> {
     let pid = created.pid();
     std::thread::scope(|scope| {
-        let joining = scope.spawn(move || {
-            let joined = host_side.before_start(pid);
-            if joined.is_ok() {
-                // Closing the opener without this byte tells the child to give up.
-                let _ = nix::unistd::write(&gate_opener, &[1]);
-            }
-            joined
+        let preparing = scope.spawn(move || {
+            let results: Vec<Result<Vec<String>, ContainerError>> = std::thread::scope(|inner| {
+                let threads: Vec<_> = host_sides
+                    .into_iter()
+                    .map(|side| inner.spawn(move || side.before_start(pid)))
+                    .collect();
+                threads
+                    .into_iter()
+                    .map(|thread| {
+                        thread
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    })
+                    .collect()
+            });
+            let warnings = results
+                .into_iter()
+                .collect::<Result<Vec<Vec<String>>, ContainerError>>()?
+                .concat();
+            // Closing the opener without this byte tells the child to give up.
+            let _ = nix::unistd::write(&gate_opener, &[1]);
+            Ok(warnings)
         });
         let started = created.start();
-        let joined = joining
+        let prepared = preparing
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        match (started, joined) {
+        match (started, prepared) {
             (Ok(child), Ok(warnings)) => Ok((child, warnings)),
-            // The child gave up at the gate because the move failed: report the move.
-            (Err(ContainerError::Setup { .. }), Err(move_failed)) => Err(move_failed),
+            // The child gave up at the gate because the host's part failed: report that.
+            (Err(ContainerError::Setup { .. }), Err(host_failed)) => Err(host_failed),
             // Otherwise the child's own failure (a missing command, say) came first.
             (Err(error), _) | (Ok(_), Err(error)) => Err(error),
         }
@@ -349,6 +422,9 @@ impl Running {
         let _ = std::fs::remove_file(self.container.dir().join("attach.sock"));
         let status = exit_status(self.child.pid());
         let after = self.host_side.after_exit();
+        for extra in &mut self.extras {
+            extra.after_exit();
+        }
         let id = self.container.id().to_owned();
         let code = status.code();
         let recorded = self.store.update(&id, |container| {
@@ -358,6 +434,7 @@ impl Running {
             state.exit_code = code;
             state.oom_killed = after.oom_killed;
             state.finished_at = now();
+            state.network_settings = Default::default();
             Ok(())
         });
         // Recorded: now the pid may be freed.

@@ -1,5 +1,6 @@
 //! What a container leaves outside its directory, and removing it: its cgroup (with any
-//! process still in it), its two overlay layers, and — with `rm -v` — its anonymous volumes.
+//! process still in it), its two overlay layers, what later chapters' [`crate::hooks`] keep
+//! (chapter 8's firewall rules), and — with `rm -v` — its anonymous volumes.
 //!
 //! Every piece is removed on its own and a missing piece is fine, so the same function
 //! cleans up after a normal `rm`, after a CLI killed half-way through `create`, and after a
@@ -33,6 +34,10 @@ pub fn clean_up(state_root: &Path, id: &str, anonymous_volumes_of: Option<&Conta
                 eprintln!("WARNING: cannot remove layer {name}: {error}");
             }
         }
+    }
+    // What later chapters keep outside (chapter 8: firewall rules a killed monitor left).
+    for hooks in crate::hooks::registered() {
+        hooks.clean_up(state_root, id);
     }
     if let Some(container) = anonymous_volumes_of {
         remove_anonymous_volumes(state_root, container);

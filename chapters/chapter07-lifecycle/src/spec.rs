@@ -36,7 +36,23 @@ pub struct Config {
     pub stop_signal: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_timeout: Option<u64>,
+    /// Ports the container listens on, as `80/tcp` (docker shows each with an empty object).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub exposed_ports: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
 }
+
+/// One host address and port a container port is published on (docker's `PortBinding`).
+/// An empty `HostIp` means every address of the host; an empty `HostPort`, any free port.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PortBinding {
+    pub host_ip: String,
+    pub host_port: String,
+}
+
+/// Container port (`80/tcp`) → where it is published: the flags' `-p` in `HostConfig`,
+/// the ports actually bound in `NetworkSettings` (chapter 8 fills both).
+pub type PortMap = BTreeMap<String, Vec<PortBinding>>;
 
 /// Docker's `RestartPolicy` (chapter 9 acts on it; chapter 7 only records `no`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +89,16 @@ pub struct HostConfig {
     pub restart_policy: RestartPolicy,
     /// The cgroup flags of chapter 4, as typed.
     pub resources: ResourceFlags,
+    /// `--network`: `bridge` (the default), `none`, `host` or `container:NAME` (chapter 8).
+    pub network_mode: String,
+    /// `-p`, by container port.
+    pub port_bindings: PortMap,
+    /// `--link NAME:ALIAS`, as docker records them: `/NAME:/THIS/ALIAS`.
+    pub links: Vec<String>,
+    /// `--add-host NAME:IP`.
+    pub extra_hosts: Vec<String>,
+    /// `--dns`: name servers instead of the host's.
+    pub dns: Vec<String>,
     /// Not docker's: `--rootfs DIR` runs on a bare directory instead of an image.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rootfs: Option<PathBuf>,

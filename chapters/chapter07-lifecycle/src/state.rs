@@ -146,6 +146,42 @@ pub struct State {
     /// `inspect`.
     #[serde(default)]
     pub restart_count: u32,
+    /// The network the running container got (chapter 8); empty when it does not run.
+    #[serde(default)]
+    pub network_settings: NetworkSettings,
+}
+
+/// Docker's `NetworkSettings`: what the container's current run was given. Chapter 8 fills
+/// it in at start; the monitor empties it at the end, as docker does.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NetworkSettings {
+    /// The host's bridge the container is plugged into.
+    pub bridge: String,
+    /// Where its network namespace can be opened (`/proc/PID/ns/net`).
+    pub sandbox_key: String,
+    /// Published ports as actually bound (a random host port is known only here).
+    pub ports: crate::spec::PortMap,
+    pub gateway: String,
+    #[serde(rename = "IPAddress")]
+    pub ip_address: String,
+    #[serde(rename = "IPPrefixLen")]
+    pub ip_prefix_len: u8,
+    pub mac_address: String,
+    /// The same, by network name (`{{.NetworkSettings.Networks.bridge.IPAddress}}`).
+    pub networks: std::collections::BTreeMap<String, EndpointSettings>,
+}
+
+/// One network of a container in [`NetworkSettings`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct EndpointSettings {
+    pub gateway: String,
+    #[serde(rename = "IPAddress")]
+    pub ip_address: String,
+    #[serde(rename = "IPPrefixLen")]
+    pub ip_prefix_len: u8,
+    pub mac_address: String,
 }
 
 impl Default for State {
@@ -165,6 +201,7 @@ impl Default for State {
             monitor_pid: 0,
             manually_stopped: false,
             restart_count: 0,
+            network_settings: NetworkSettings::default(),
         }
     }
 }
