@@ -20,6 +20,27 @@ pub struct Cli {
     #[arg(long, global = true, env = "MINI_DOCKER_ROOT", hide_env_values = true, default_value = DEFAULT_ROOT)]
     pub root: PathBuf,
 
+    /// Bridge of a new state root [default: mini0; any other --root gets one of its own]
+    #[arg(
+        long,
+        global = true,
+        env = "MINI_DOCKER_BRIDGE",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub bridge: Option<String>,
+
+    /// Subnet of a new state root's bridge [default: the first of docker's pool (172.17.0.0/16
+    /// …) that no route of this host overlaps]
+    #[arg(
+        long,
+        global = true,
+        env = "MINI_DOCKER_BIP",
+        hide_env_values = true,
+        value_name = "CIDR"
+    )]
+    pub bip: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -58,6 +79,8 @@ pub enum Command {
     Pause(ContainersArgs),
     /// Unpause all processes within one or more containers
     Unpause(ContainersArgs),
+    /// List port mappings or a specific mapping for the container
+    Port(PortArgs),
     /// Display the running processes of a container
     Top(TopArgs),
     /// Display a live stream of container(s) resource usage statistics
@@ -322,6 +345,26 @@ pub struct ContainerArgs {
     /// Automatically remove the container when it exits
     #[arg(long)]
     pub rm: bool,
+
+    /// Connect the container to a network: bridge, none, host or container:NAME
+    #[arg(long, alias = "net", value_name = "NETWORK", default_value = "bridge")]
+    pub network: String,
+
+    /// Publish a container's port to the host ([IP:][HOSTPORT:]CPORT[/PROTO])
+    #[arg(short = 'p', long = "publish", value_name = "PORT")]
+    pub publish: Vec<String>,
+
+    /// Add link to another container (NAME[:ALIAS])
+    #[arg(long = "link", value_name = "NAME[:ALIAS]")]
+    pub links: Vec<String>,
+
+    /// Add a custom host-to-IP mapping (HOST:IP)
+    #[arg(long = "add-host", value_name = "HOST:IP")]
+    pub add_hosts: Vec<String>,
+
+    /// Set custom DNS servers
+    #[arg(long, value_name = "IP")]
+    pub dns: Vec<String>,
 
     #[command(flatten)]
     pub resources: ResourceArgs,
@@ -693,4 +736,12 @@ pub struct ResourceArgs {
     /// Limit write rate (IO per second) to a device
     #[arg(long, value_name = "PATH:RATE")]
     pub device_write_iops: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PortArgs {
+    /// The container (name, id or unique id prefix)
+    pub container: String,
+    /// Only this container port: PORT[/PROTO]
+    pub private_port: Option<String>,
 }

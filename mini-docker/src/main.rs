@@ -27,6 +27,10 @@ fn main() {
             std::process::exit(code);
         }
     };
+    if let Err(error) = commands::network::register(&cli) {
+        eprintln!("mini-docker: {error}");
+        std::process::exit(ENGINE_ERROR);
+    }
     let code = match cli.command {
         Command::Run(args) => commands::containers::run(&cli.root, *args),
         Command::Create(args) => commands::containers::create(&cli.root, *args),
@@ -39,6 +43,7 @@ fn main() {
         Command::Wait(args) => commands::containers::wait(&cli.root, args),
         Command::Pause(args) => commands::containers::set_paused(&cli.root, args, true),
         Command::Unpause(args) => commands::containers::set_paused(&cli.root, args, false),
+        Command::Port(args) => commands::network::port(&cli.root, args),
         Command::Container(command) => commands::containers::container(&cli.root, command),
         Command::Monitor(args) => commands::containers::monitor(&cli.root, args),
         Command::Ps(args) => commands::observe::ps(&cli.root, args),

@@ -38,7 +38,8 @@ fn it_runs_isolated_and_returns_the_exit_code() {
     assert_eq!(fields[1].len(), 12, "{text}");
     assert!(fields[1].bytes().all(|b| b.is_ascii_hexdigit()), "{text}");
     assert_eq!(fields[1], fields[2]);
-    assert_eq!(&fields[3..], ["lo"], "{text}");
+    // Its own network namespace, plugged into the state root's bridge (chapter 8).
+    assert_eq!(&fields[3..], ["eth0", "lo"], "{text}");
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! in `bench_load`, how fast does `mini-docker load` unpack an image?)
 //!
 //! hyperfine times three commands that all run `true` in new namespaces:
-//! - `mini-docker run --rm --rootfs <busybox> true` — ours, with a rootfs, /proc, /sys, /dev;
+//! - `mini-docker run --rm --network none --rootfs <busybox> true` — ours, with a rootfs,
+//!   /proc, /sys, /dev (no bridge: chapter 8 has a benchmark of its own);
 //! - `runc run` of an OCI bundle of the same rootfs — the reference runtime doing the same;
 //! - `unshare -fpmiun --mount-proc true` — namespaces only, the floor.
 //!
@@ -28,7 +29,7 @@ const MARKERS: Markers = Markers {
 /// hyperfine's warm-ups and timed runs for the start benchmark.
 const RUNS: (u32, u32) = (10, 100);
 
-/// `cargo xtask bench [start|load|lifecycle]`: every benchmark, or one.
+/// `cargo xtask bench [start|load|lifecycle|network]`: every benchmark, or one.
 pub fn bench(which: Option<&str>) -> Result<(), String> {
     run(cargo().args(["build", "--release", "-p", "mini-docker"]))?;
     let dir = std::env::temp_dir().join(format!("mini-docker-bench-{}", std::process::id()));
@@ -37,12 +38,14 @@ pub fn bench(which: Option<&str>) -> Result<(), String> {
             .and(crate::bench_load::bench_load(&dir.join("load")))
             .and(crate::bench_lifecycle::bench_lifecycle(
                 &dir.join("lifecycle"),
-            )),
+            ))
+            .and(crate::bench_network::bench_network(&dir.join("network"))),
         Some("start") => bench_start(&dir.join("start")),
         Some("load") => crate::bench_load::bench_load(&dir.join("load")),
         Some("lifecycle") => crate::bench_lifecycle::bench_lifecycle(&dir.join("lifecycle")),
+        Some("network") => crate::bench_network::bench_network(&dir.join("network")),
         Some(other) => Err(format!(
-            "no benchmark {other:?}: use start, load or lifecycle"
+            "no benchmark {other:?}: use start, load, lifecycle or network"
         )),
     };
     // Remove the scratch directory whatever happened (it holds root-owned state).
@@ -74,7 +77,7 @@ fn bench_in(dir: &Path) -> Result<(), String> {
         (
             "mini-docker",
             format!(
-                "{} --root {} run --rm --rootfs {} true",
+                "{} --root {} run --rm --network none --rootfs {} true",
                 mini_docker.display(),
                 dir.join("state").display(),
                 rootfs.display()

@@ -53,7 +53,7 @@ pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
     let mut commands = vec![
         (
             "mini-docker run --rm".to_owned(),
-            format!("{md} --root {d}/runs run --rm busybox true"),
+            format!("{md} --root {d}/runs run --rm --network none busybox true"),
         ),
         (
             "runc run".to_owned(),
@@ -131,7 +131,7 @@ pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
 fn monitor_rss(md: &str, state: &str) -> Result<u64, String> {
     let script = format!(
         "set -e
-         id=$({md} run -d busybox sleep 1000)
+         id=$({md} run -d --network none busybox sleep 1000)
          sleep 1
          monitor=$(sed -n 's/.*\"MonitorPid\": *\\([0-9]*\\).*/\\1/p' {state}/containers/$id/state.json)
          grep VmRSS /proc/$monitor/status

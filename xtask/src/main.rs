@@ -6,7 +6,7 @@
 //! - `book`: build the book, fail on warnings and broken links
 //! - `check-labs`: prove every lab's starter fails and its reference solution passes
 //! - `grade LAB`: run one lab's tests and print its score
-//! - `bench [start|load|lifecycle]`: time container start against runc and unshare, and image load
+//! - `bench [start|load|lifecycle|network]`: time container start against runc and unshare, and image load
 //!   against `tar -x`, with hyperfine; write the tables into
 //!   the book's performance appendix
 //! - `demo`: run every chapter's demo in order
@@ -18,6 +18,7 @@
 mod bench;
 mod bench_lifecycle;
 mod bench_load;
+mod bench_network;
 mod book;
 mod labs;
 mod setup;
@@ -26,7 +27,7 @@ mod test;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup [--no-demo] | test | book | check-labs | grade LAB | bench [start|load|lifecycle] | demo | clean>";
+const USAGE: &str = "usage: cargo xtask <setup [--no-demo] | test | book | check-labs | grade LAB | bench [start|load|lifecycle|network] | demo | clean>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

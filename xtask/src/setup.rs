@@ -13,13 +13,18 @@ pub const DEFAULT_ROOTFS: &str = "/var/lib/mini-docker/rootfs/busybox";
 /// A Debian/Ubuntu package the workshop needs: its name, why, and how to tell it is there.
 type Package = (&'static str, &'static str, fn() -> bool);
 
-const PACKAGES: [Package; 9] = [
+const PACKAGES: [Package; 10] = [
     ("busybox-static", "the containers' userland", || {
         chapter03::busybox::find_host_busybox().is_ok()
     }),
     ("iproute2", "`ip`, to look at network namespaces", || {
         have("ip")
     }),
+    (
+        "nftables",
+        "`nft`, for NAT and published ports (chapter 8)",
+        || have("nft"),
+    ),
     (
         "util-linux",
         "`unshare` and `setpriv`, for comparisons",
@@ -176,7 +181,7 @@ fn import_default_image() -> Result<(), String> {
 pub fn demo() -> Result<(), String> {
     run(cargo().args(["build", "--workspace"]))?;
     build_default_rootfs()?;
-    let steps: [(&str, &[&str]); 13] = [
+    let steps: [(&str, &[&str]); 15] = [
         ("chapter01", &["run", "/bin/sh", "-c", "exit 3"]),
         ("chapter01", &["run", "/bin/sh", "-c", "kill -9 $$"]),
         ("chapter02", &["run"]),
@@ -195,6 +200,8 @@ pub fn demo() -> Result<(), String> {
         ("chapter05", &["layers", DEFAULT_ROOTFS, "120"]),
         ("chapter06", &["walk", DEFAULT_ROOTFS]),
         ("chapter07", &["walk", DEFAULT_ROOTFS]),
+        ("chapter08", &["plan"]),
+        ("chapter08", &["walk", DEFAULT_ROOTFS]),
         ("mini-docker", &["doctor"]),
     ];
     for (binary, args) in steps {
@@ -207,12 +214,20 @@ pub fn demo() -> Result<(), String> {
 }
 
 /// Removes the default state root (images, layers, records of containers run without --rm,
-/// the rootfs).
+/// the rootfs) and its bridge.
 pub fn clean() -> Result<(), String> {
     let root = "/var/lib/mini-docker";
     if !Path::new(root).exists() {
         println!("{root}: nothing to remove");
         return Ok(());
+    }
+    // The default root's bridge and firewall table (chapter 8) live outside it; the bridge
+    // carries the root's path as its alias, so only ours is taken.
+    let alias = std::fs::read_to_string("/sys/class/net/mini0/ifalias").unwrap_or_default();
+    if alias.trim_end() == format!("mini-docker {root}") {
+        println!("removing the bridge mini0 and the nftables table mini_docker_mini0");
+        run(as_root("ip").args(["link", "del", "mini0"]))?;
+        let _ = run(as_root("nft").args(["delete", "table", "ip", "mini_docker_mini0"]));
     }
     println!("removing {root}{}", sudo_note());
     run(as_root("rm").args(["-rf", "--one-file-system", root]))

@@ -11,9 +11,10 @@ use chapter07::chapter06::format::decimal_size;
 use chapter07::chapter06::{Image, ImageStore, Reference};
 use chapter07::client::{self, Outcome, Session};
 use chapter07::control;
-use chapter07::create::{Base, CreateRequest};
+use chapter07::create::{Base, CreateRequest, NetworkFlags};
 use chapter07::launch::{MonitorProgram, Started};
 use chapter07::{Container, ContainerStore};
+use chapter08::flags::NetworkArgs;
 
 use super::{print_error, report};
 use crate::cli::{
@@ -147,7 +148,24 @@ fn create_request(args: &ContainerArgs, attach: bool) -> Result<CreateRequest, C
         stop_signal: args.stop_signal.clone(),
         stop_timeout: args.stop_timeout,
         resources: resource_flags(&args.resources),
+        network: network_flags(args)?,
     })
+}
+
+/// `--network`, `-p`, `--link`, `--add-host`, `--dns`, checked by chapter 8.
+fn network_flags(args: &ContainerArgs) -> Result<NetworkFlags, ContainerError> {
+    let parsed = chapter08::flags::parse_args(&NetworkArgs {
+        network: args.network.clone(),
+        publish: args.publish.clone(),
+        links: args.links.clone(),
+        add_hosts: args.add_hosts.clone(),
+        dns: args.dns.clone(),
+    })
+    .map_err(ContainerError::Invalid)?;
+    for warning in &parsed.warnings {
+        eprintln!("WARNING: {warning}");
+    }
+    Ok(parsed.flags)
 }
 
 /// `--env-file`: one `KEY=VALUE` (or bare `KEY`, taken from our environment) per line;

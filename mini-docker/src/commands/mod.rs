@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod exec;
 pub mod fs;
 pub mod images;
+pub mod network;
 pub mod observe;
 pub mod pull;
 pub mod volume;
