@@ -422,9 +422,6 @@ impl Running {
         let _ = std::fs::remove_file(self.container.dir().join("attach.sock"));
         let status = exit_status(self.child.pid());
         let after = self.host_side.after_exit();
-        for extra in &mut self.extras {
-            extra.after_exit();
-        }
         let id = self.container.id().to_owned();
         let code = status.code();
         let recorded = self.store.update(&id, |container| {
@@ -450,6 +447,11 @@ impl Running {
         );
         for mut client in clients {
             let _ = write_frame(&mut client, &Frame::Exit(code));
+        }
+        // Later chapters' teardown (chapter 8: deleting a network device waits for the
+        // kernel's RCU, ~15 ms) runs after the clients have their exit code, not before.
+        for extra in &mut self.extras {
+            extra.after_exit();
         }
         let removed = recorded.is_ok()
             && self.container.record.host_config.auto_remove

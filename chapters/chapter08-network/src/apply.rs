@@ -115,6 +115,7 @@ fn apply_step(
     }
 }
 
+// ANCHOR: open_inside
 /// A netlink socket inside the namespace `netns` (see the module docs).
 fn open_inside(netns: &File) -> Result<Netlink, ContainerError> {
     std::thread::scope(|scope| {
@@ -131,6 +132,7 @@ fn open_inside(netns: &File) -> Result<Netlink, ContainerError> {
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
+// ANCHOR_END: open_inside
 
 /// Deletes host link `name` if it exists (deleting one end of a veth pair deletes both).
 pub fn delete_link(name: &str) -> Result<(), ContainerError> {

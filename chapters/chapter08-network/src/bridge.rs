@@ -185,7 +185,8 @@ pub fn ensure(state_root: &Path, config: &BridgeConfig) -> Result<(), ContainerE
         .and_then(|()| {
             fs::write(&alias_path, &wanted_alias).map_err(io(format!("write {alias_path}")))
         })
-        .and_then(|()| crate::firewall::apply(&crate::firewall::base_rules(config)));
+        .and_then(|()| crate::firewall::apply(&crate::firewall::base_rules(config)))
+        .and_then(|()| enable_forwarding());
     if let Err(error) = built {
         let _ = crate::apply::delete_link(&config.name);
         return Err(error);
@@ -193,6 +194,19 @@ pub fn ensure(state_root: &Path, config: &BridgeConfig) -> Result<(), ContainerE
     Ok(())
 }
 // ANCHOR_END: ensure
+
+/// Turns on IPv4 forwarding if it is off, as docker does: without it the host drops
+/// every packet a container sends to anywhere but the host itself (and every packet a
+/// published port should pass on). A host-wide setting, left on afterwards like docker's.
+fn enable_forwarding() -> Result<(), ContainerError> {
+    let path = "/proc/sys/net/ipv4/ip_forward";
+    let on = fs::read_to_string(path).is_ok_and(|value| value.trim() == "1");
+    if on {
+        return Ok(());
+    }
+    eprintln!("mini-docker: turning on IPv4 forwarding ({path}) for the bridge's containers");
+    fs::write(path, "1").map_err(io(format!("write {path}")))
+}
 
 /// Takes the state root's bridge away: its firewall table, the device (only if this root
 /// owns it) and its settings. For tests, demos and `xtask clean`; containers must be gone.

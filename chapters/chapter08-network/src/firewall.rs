@@ -20,6 +20,10 @@
 //! whole script and applies it in one transaction — all of it or none. The rules are
 //! printed in the book beside this code, exactly as we send them.
 //!
+//! The map is keyed by protocol and port alone, so one host port leads to one container:
+//! `-p 127.0.0.1:8080:80` and `-p 127.0.0.2:8080:80` on two containers of one bridge is
+//! refused for the second (docker allows it).
+//!
 //! Left out on purpose: IPv6, and filtering in the `forward` hook (docker adds `ACCEPT`
 //! rules there because it sets the FORWARD policy to DROP; we leave the host's policy alone).
 
@@ -123,6 +127,7 @@ pub fn unpublish_rules(bridge: &str, container_id: &str, ports: &[(PortSpec, u16
 }
 // ANCHOR_END: publish_rules
 
+// ANCHOR: nft
 /// Runs `nft -f -` with `script` as one transaction: all of it applies, or none.
 pub fn apply(script: &str) -> Result<(), ContainerError> {
     let mut child = Command::new("nft")
@@ -158,6 +163,7 @@ pub fn apply(script: &str) -> Result<(), ContainerError> {
         first.trim()
     )))
 }
+// ANCHOR_END: nft
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

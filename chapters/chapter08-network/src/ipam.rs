@@ -7,6 +7,11 @@
 //! nobody and is taken back by the next allocation. No clean-up pass, no stale addresses
 //! after a `kill -9` or a reboot.
 //!
+//! One case the lock alone gets wrong: a monitor killed while its container runs on. The
+//! container still uses the address, so the lease also names the container's process (pid
+//! and start time, which together never repeat): a lease whose lock is free but whose
+//! process still lives stays taken until `rm -f` ends that process.
+//!
 //! Allocation happens under one more lock, `<root>/network/leases.lock`, so 20 containers
 //! starting at once get 20 different addresses: each looks at the leases and creates its own
 //! while no other allocator looks.
@@ -109,6 +114,7 @@ impl Leases {
         self.scan()
     }
 
+    // ANCHOR: scan
     fn scan(&self) -> Result<Vec<(Ipv4Addr, String, bool)>, ContainerError> {
         let entries =
             fs::read_dir(&self.dir).map_err(io(format!("read {}", self.dir.display())))?;
@@ -118,8 +124,10 @@ impl Leases {
                 continue;
             };
             let path = entry.path();
-            let owner = fs::read_to_string(&path).unwrap_or_default();
+            let text = fs::read_to_string(&path).unwrap_or_default();
             let held = match FileLock::try_exclusive(&path)? {
+                // Its monitor is gone, but the container may not be.
+                Some(_lock) if process_alive(&text) => true,
                 // We got the lock: its owner is gone. Remove it while we hold it.
                 Some(_stale) => {
                     let _ = fs::remove_file(&path);
@@ -127,10 +135,43 @@ impl Leases {
                 }
                 None => true,
             };
+            let owner = text.lines().next().unwrap_or_default().to_owned();
             leases.push((address, owner, held));
         }
         leases.sort();
         Ok(leases)
+    }
+    // ANCHOR_END: scan
+}
+
+impl Lease {
+    /// Adds the container's process to the lease (see the module docs).
+    pub fn record_process(&self, pid: i32) -> Result<(), ContainerError> {
+        let owner = fs::read_to_string(&self.path).unwrap_or_default();
+        let owner = owner.lines().next().unwrap_or_default();
+        let started = start_time(pid).unwrap_or_default();
+        fs::write(&self.path, format!("{owner}\n{pid} {started}\n"))
+            .map_err(io(format!("write {}", self.path.display())))
+    }
+}
+
+/// The start time of process `pid` (field 22 of `/proc/PID/stat`, in clock ticks since
+/// boot; see proc(5)): with the pid, it names one process for ever.
+fn start_time(pid: i32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    let after_name = stat.rsplit_once(')')?.1;
+    after_name.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether the process a lease names (its second line: `PID START`) still runs.
+fn process_alive(lease: &str) -> bool {
+    let Some((pid, started)) = lease.lines().nth(1).and_then(|line| line.split_once(' ')) else {
+        return false;
+    };
+    match (pid.parse::<i32>(), started.parse::<u64>()) {
+        (Ok(pid), Ok(started)) => start_time(pid) == Some(started),
+        _ => false,
     }
 }
 
@@ -184,6 +225,35 @@ mod tests {
             leases.list().unwrap().len(),
             1,
             "the stale lease file is gone"
+        );
+        assert_eq!(
+            leases.allocate("new").unwrap().address,
+            Ipv4Addr::new(10, 77, 0, 3)
+        );
+    }
+
+    #[test]
+    fn a_lease_whose_process_lives_stays_taken() {
+        let root = tempfile::tempdir().unwrap();
+        let leases = leases(root.path());
+        // A killed monitor: the lock is free, but the container's process (here: us) runs.
+        let me = std::process::id();
+        let started = start_time(me as i32).unwrap();
+        let dir = root.path().join("network/leases");
+        fs::write(dir.join("10.77.0.2"), format!("ours\n{me} {started}\n")).unwrap();
+        // The same pid with another start time is another process: that lease is stale.
+        fs::write(
+            dir.join("10.77.0.3"),
+            format!("old\n{me} {}\n", started + 1),
+        )
+        .unwrap();
+        let listed = leases.list().unwrap();
+        assert_eq!(
+            listed,
+            [
+                (Ipv4Addr::new(10, 77, 0, 2), "ours".to_owned(), true),
+                (Ipv4Addr::new(10, 77, 0, 3), "old".to_owned(), false)
+            ]
         );
         assert_eq!(
             leases.allocate("new").unwrap().address,

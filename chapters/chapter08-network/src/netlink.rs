@@ -232,6 +232,7 @@ fn create_bridge_request(name: &str) -> Message {
     message
 }
 
+// ANCHOR: create_veth
 fn create_veth_request(pair: &VethPair) -> Message {
     let flags = REQUEST | ACK | CREATE_NEW;
     // The host end is born up (ifi_flags/ifi_change) and plugged into IFLA_MASTER by this
@@ -260,6 +261,7 @@ fn create_veth_request(pair: &VethPair) -> Message {
         });
     message
 }
+// ANCHOR_END: create_veth
 
 fn set_up_request(index: u32) -> Message {
     let header = ifinfomsg(index, IFF_UP, IFF_UP);
@@ -382,6 +384,7 @@ impl Netlink {
         })
     }
 
+    // ANCHOR: request
     /// Sends `message` and collects the payloads of the kernel's answers to it, up to its
     /// ack (NLMSG_ERROR, errno 0 on success) or, for a dump, NLMSG_DONE.
     fn request(&mut self, message: &Message) -> io::Result<Vec<Vec<u8>>> {
@@ -418,6 +421,7 @@ impl Netlink {
             }
         }
     }
+    // ANCHOR_END: request
 
     /// ifindex of `name`, None if there is no such link (ENODEV).
     pub fn link_index(&mut self, name: &str) -> io::Result<Option<u32>> {
