@@ -63,7 +63,7 @@ pub fn bench_network(dir: &Path) -> Result<(), String> {
     );
     let table = std::fs::read_to_string(&markdown).map_err(|e| format!("{e}"))?;
     let note = format!(
-        "hyperfine, {} warm-up runs and {} timed runs each, on one state root; the bridge and its firewall table exist before the timed runs (the warm-ups make them).",
+        "({} warm-up runs and {} timed runs each, on one state root; the warm-ups make the bridge and its firewall table.)",
         RUNS.0, RUNS.1
     );
     write_appendix(&MARKERS, &table, &verdict, &note)?;
