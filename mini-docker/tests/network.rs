@@ -195,3 +195,30 @@ fn bad_network_flags_are_refused_before_anything_is_made() {
         assert!(fixture.records().is_empty(), "{args:?} left a container");
     }
 }
+
+#[test]
+fn the_container_takes_the_bridges_mtu() {
+    if !require_root("mini-docker: MTU from the bridge") {
+        return;
+    }
+    let fixture = Fixture::new();
+    let mtu = |fixture: &Fixture| {
+        let output = fixture.run(&["--rm"], "cat /sys/class/net/eth0/mtu");
+        assert!(output.status.success(), "{output:?}");
+        stdout(&output).trim().to_owned()
+    };
+    assert_eq!(mtu(&fixture), "1500", "a new bridge has docker's default");
+    let settings = std::fs::read_to_string(fixture.state_root().join("network/bridge.json"));
+    let settings: serde_json::Value = serde_json::from_str(&settings.unwrap()).unwrap();
+    let bridge = settings["Name"].as_str().unwrap();
+    let set = std::process::Command::new("ip")
+        .args(["link", "set", bridge, "mtu", "1400"])
+        .status()
+        .unwrap();
+    assert!(set.success());
+    assert_eq!(
+        mtu(&fixture),
+        "1400",
+        "the next start reads the bridge's MTU"
+    );
+}

@@ -195,6 +195,15 @@ pub fn ensure(state_root: &Path, config: &BridgeConfig) -> Result<(), ContainerE
 }
 // ANCHOR_END: ensure
 
+/// The MTU of network device `name` now (`/sys/class/net/NAME/mtu`).
+pub fn current_mtu(name: &str) -> Option<u32> {
+    fs::read_to_string(format!("/sys/class/net/{name}/mtu"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// Turns on IPv4 forwarding if it is off, as docker does: without it the host drops
 /// every packet a container sends to anywhere but the host itself (and every packet a
 /// published port should pass on). A host-wide setting, left on afterwards like docker's.

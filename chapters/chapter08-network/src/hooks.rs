@@ -335,13 +335,15 @@ impl HostSide for BridgeStart {
             .map(|lease| lease.address)
             .ok_or_else(|| invalid("the container's address was given back already".into()))?;
         crate::bridge::ensure(&self.state_root, &self.config)?;
+        // The veth pair takes the bridge's MTU as it is now (an admin may have changed it).
+        let bridge = BridgeConfig {
+            mtu: crate::bridge::current_mtu(&self.config.name).unwrap_or(self.config.mtu),
+            ..self.config.clone()
+        };
         let netns_path = format!("/proc/{pid}/ns/net");
         let netns = File::open(&netns_path)
             .map_err(|error| ContainerError::io(format!("open {netns_path}"), error))?;
-        crate::apply::apply(
-            &plan_endpoint(&self.config, &self.id, address),
-            Some(&netns),
-        )?;
+        crate::apply::apply(&plan_endpoint(&bridge, &self.id, address), Some(&netns))?;
         self.pid = Some(pid);
         if let Some(lease) = &self.lease {
             // If this monitor is killed, the container may run on with the address.

@@ -29,7 +29,8 @@ pub struct BridgeConfig {
     #[serde(with = "as_text")]
     pub subnet: Ipv4Net,
     pub gateway: Ipv4Addr,
-    /// The MTU every veth gets (docker's default 1500).
+    /// The bridge's MTU, which every veth gets: 1500 for a new bridge (docker's default);
+    /// each start reads the bridge's current one, in case it was changed.
     pub mtu: u32,
 }
 
