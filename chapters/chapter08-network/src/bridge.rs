@@ -174,19 +174,23 @@ pub fn check_name(name: &str) -> Result<(), ContainerError> {
 pub fn ensure(state_root: &Path, config: &BridgeConfig) -> Result<(), ContainerError> {
     let alias_path = format!("/sys/class/net/{}/ifalias", config.name);
     let wanted_alias = owner_alias(state_root);
-    if let Ok(alias) = fs::read_to_string(&alias_path) {
-        return check_owner(config, alias.trim_end(), &wanted_alias);
+    let ours = |alias: &str| alias.trim_end() == wanted_alias;
+    if fs::read_to_string(&alias_path).is_ok_and(|alias| ours(&alias)) {
+        return Ok(());
     }
+    // Missing, or not (yet) ours: decide under the lock, since another start of this root
+    // may be building it right now (the device exists a moment before its alias).
     let _building = FileLock::exclusive(&state_root.join("network").join("bridge.lock"))?;
     if let Ok(alias) = fs::read_to_string(&alias_path) {
         return check_owner(config, alias.trim_end(), &wanted_alias);
     }
+    // The alias goes last: once it is there, the bridge is whole (see the fast path above).
     let built = crate::apply::apply(&plan_bridge(config), None)
+        .and_then(|()| crate::firewall::apply(&crate::firewall::base_rules(config)))
+        .and_then(|()| enable_forwarding())
         .and_then(|()| {
             fs::write(&alias_path, &wanted_alias).map_err(io(format!("write {alias_path}")))
-        })
-        .and_then(|()| crate::firewall::apply(&crate::firewall::base_rules(config)))
-        .and_then(|()| enable_forwarding());
+        });
     if let Err(error) = built {
         let _ = crate::apply::delete_link(&config.name);
         return Err(error);

@@ -135,10 +135,11 @@ impl Hooks for NetworkHooks {
 
     fn clean_up(&self, state_root: &Path, id: &str) {
         clean_up_published(state_root, id);
-        // A killed monitor's lease is stale: listing the leases takes it back.
+        // A killed monitor's lease: its lock is free and the container's processes are
+        // gone now (rm removed the cgroup first), so it goes.
         if let Some(config) = crate::bridge::recorded_settings(state_root) {
             if let Ok(leases) = Leases::open(state_root, config.subnet, Vec::new()) {
-                let _ = leases.list();
+                let _ = leases.release_owned_by(id);
             }
         }
     }

@@ -115,6 +115,23 @@ impl Leases {
     }
 
     // ANCHOR: scan
+    /// At `rm`: gives back every lease of container `owner` that no monitor holds (its
+    /// processes are gone by then: `rm` removed its cgroup first).
+    pub fn release_owned_by(&self, owner: &str) -> Result<(), ContainerError> {
+        let _allocating = FileLock::exclusive(&self.dir.with_extension("lock"))?;
+        let entries =
+            fs::read_dir(&self.dir).map_err(io(format!("read {}", self.dir.display())))?;
+        for path in entries.flatten().map(|entry| entry.path()) {
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            if text.lines().next() == Some(owner) {
+                if let Some(_free) = FileLock::try_exclusive(&path)? {
+                    let _ = fs::remove_file(&path);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn scan(&self) -> Result<Vec<(Ipv4Addr, String, bool)>, ContainerError> {
         let entries =
             fs::read_dir(&self.dir).map_err(io(format!("read {}", self.dir.display())))?;
@@ -164,15 +181,29 @@ fn start_time(pid: i32) -> Option<u64> {
     after_name.split_whitespace().nth(19)?.parse().ok()
 }
 
-/// Whether the process a lease names (its second line: `PID START`) still runs.
+/// Whether the process a lease names (its second line: `PID START`) still runs. A zombie
+/// does not: its namespaces, and the address, are gone; only its exit status waits.
 fn process_alive(lease: &str) -> bool {
     let Some((pid, started)) = lease.lines().nth(1).and_then(|line| line.split_once(' ')) else {
         return false;
     };
     match (pid.parse::<i32>(), started.parse::<u64>()) {
-        (Ok(pid), Ok(started)) => start_time(pid) == Some(started),
+        (Ok(pid), Ok(started)) => {
+            start_time(pid) == Some(started) && process_state(pid) != Some('Z')
+        }
         _ => false,
     }
+}
+
+/// The state letter of process `pid` (field 3 of `/proc/PID/stat`: R, S, D, Z, …).
+fn process_state(pid: i32) -> Option<char> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .next()?
+        .chars()
+        .next()
 }
 
 impl Drop for Lease {
