@@ -24,7 +24,7 @@ pub const STANDARD_ROOT: &str = "/var/lib/mini-docker";
 pub const DEFAULT_MTU: u32 = 1500;
 /// Taken by whoever chooses a subnet, so two state roots choosing at once cannot pick the
 /// same one (the route that marks a subnet as used appears only when its bridge is up).
-const HOST_LOCK: &str = "/run/lock/mini-docker-network.lock";
+const HOST_LOCK: &str = "/run/mini-docker/network.lock";
 
 /// What the user asked for (`--bridge`, `--bip`); only the first start of a state root uses it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -70,7 +70,13 @@ pub fn settings(
     fs::create_dir_all(&dir).map_err(io(format!("create {}", dir.display())))?;
     let _host = match options.subnet {
         Some(_) => None,
-        None => Some(FileLock::exclusive(Path::new(HOST_LOCK))?),
+        None => {
+            let lock = Path::new(HOST_LOCK);
+            if let Some(dir) = lock.parent() {
+                fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
+            }
+            Some(FileLock::exclusive(lock)?)
+        }
     };
     // Another CLI of this root may have chosen while we waited.
     if let Ok(text) = fs::read_to_string(&path) {
