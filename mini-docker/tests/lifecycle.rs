@@ -95,16 +95,6 @@ fn a_containers_life_in_separate_commands() {
 /// Runs `mini-docker ARGS…` and records it, quoting arguments the way a shell needs them.
 fn run_step(fixture: &Fixture, session: &mut Session, args: &[&str]) -> std::process::Output {
     let output = fixture.docker(args);
-    let shown: Vec<String> = args
-        .iter()
-        .map(|arg| {
-            if arg.contains([' ', '$', '{', '\'', ';']) {
-                format!("'{arg}'")
-            } else {
-                arg.to_string()
-            }
-        })
-        .collect();
-    session.record(&format!("mini-docker {}", shown.join(" ")), &output);
+    session.record(&fixture::command_line(args), &output);
     output
 }

@@ -28,17 +28,7 @@ fn step(fixture: &Fixture, session: &mut Session, args: &[&str]) -> std::process
         .args(args)
         .output()
         .unwrap();
-    let shown: Vec<String> = args
-        .iter()
-        .map(|arg| {
-            if arg.contains([' ', '$', '{', '\'', ';', '>', '&']) {
-                format!("'{arg}'")
-            } else {
-                arg.to_string()
-            }
-        })
-        .collect();
-    session.record(&format!("mini-docker {}", shown.join(" ")), &output);
+    session.record(&fixture::command_line(args), &output);
     output
 }
 

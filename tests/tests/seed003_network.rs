@@ -31,8 +31,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use lifecycle::{
-    finish, monitors_of, process_gone, process_state, strs, wait_until, Engine, Output, Spawned,
-    CLI_DEADLINE,
+    dir_names, finish, monitors_of, process_gone, process_state, strs, wait_until, Engine, Output,
+    Spawned, CLI_DEADLINE,
 };
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -59,19 +59,6 @@ fn host_ok(program: &str, args: &[&str]) -> String {
     let output = host(program, args);
     assert_eq!(output.code, 0, "{program} {args:?} failed: {output:?}");
     output.stdout
-}
-
-/// The names in directory `dir`, sorted; none if it does not exist (or is not a directory).
-fn dir_names(dir: impl AsRef<Path>) -> Vec<String> {
-    let mut names: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .flatten()
-            .map(|entry| entry.file_name().to_string_lossy().into_owned())
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    names.sort();
-    names
 }
 
 /// The host end of a container's veth pair: `veth` and 7 characters of its id.

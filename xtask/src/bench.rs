@@ -54,21 +54,7 @@ pub fn bench(which: Option<&str>) -> Result<(), String> {
 }
 
 fn bench_start(dir: &Path) -> Result<(), String> {
-    for tool in ["hyperfine", "runc", "unshare"] {
-        if !have(tool) {
-            return Err(format!("{tool} is missing: run cargo xtask setup"));
-        }
-    }
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    bench_in(dir)
-}
-
-fn bench_in(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let busybox = find_host_busybox()?;
-    let rootfs = build_rootfs(&dir.join("rootfs"), &busybox)
-        .map_err(|e| format!("cannot build the rootfs: {e}"))?
-        .path;
+    let rootfs = busybox_rootfs(dir, &["hyperfine", "runc", "unshare"])?;
     let bundle = make_runc_bundle(dir, &rootfs)?;
     let mini_docker = workspace_root().join("target/release/mini-docker");
     let json = dir.join("bench.json");
@@ -198,6 +184,21 @@ pub fn read_means(json: &Path) -> Result<Vec<(String, f64)>, String> {
 
 /// Replaces what is between `markers` in the appendix with the new table: a line about
 /// the machine (ending with `note`), the table, the verdict.
+/// Checks that `tools` are installed, makes `dir` and a busybox rootfs in it; returns the
+/// rootfs (the start of every container benchmark).
+pub fn busybox_rootfs(dir: &Path, tools: &[&str]) -> Result<PathBuf, String> {
+    for tool in tools {
+        if !have(tool) {
+            return Err(format!("{tool} is missing: run cargo xtask setup"));
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let busybox = find_host_busybox()?;
+    Ok(build_rootfs(&dir.join("rootfs"), &busybox)
+        .map_err(|e| format!("cannot build the rootfs: {e}"))?
+        .path)
+}
+
 pub fn write_appendix(
     markers: &Markers,
     table: &str,

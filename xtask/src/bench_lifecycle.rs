@@ -10,9 +10,9 @@
 
 use std::path::Path;
 
-use chapter03::busybox::{build_rootfs, find_host_busybox};
-
-use crate::bench::{hyperfine, make_runc_bundle, runc_note, write_appendix, Markers};
+use crate::bench::{
+    busybox_rootfs, hyperfine, make_runc_bundle, runc_note, write_appendix, Markers,
+};
 use crate::shell::{as_root, have, run, workspace_root};
 
 const MARKERS: Markers = Markers {
@@ -27,16 +27,7 @@ const PS_200_MS: f64 = 50.0;
 const RUNS: (u32, u32) = (5, 50);
 
 pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
-    for tool in ["hyperfine", "runc", "tar"] {
-        if !have(tool) {
-            return Err(format!("{tool} is missing: run cargo xtask setup"));
-        }
-    }
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let busybox = find_host_busybox()?;
-    let rootfs = build_rootfs(&dir.join("rootfs"), &busybox)
-        .map_err(|e| format!("cannot build the rootfs: {e}"))?
-        .path;
+    let rootfs = busybox_rootfs(dir, &["hyperfine", "runc", "tar"])?;
     let bundle = make_runc_bundle(dir, &rootfs)?;
     let md = workspace_root().join("target/release/mini-docker");
     let (md, d, r) = (md.display(), dir.display(), rootfs.display());

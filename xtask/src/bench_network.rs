@@ -7,10 +7,8 @@
 
 use std::path::Path;
 
-use chapter03::busybox::{build_rootfs, find_host_busybox};
-
-use crate::bench::{hyperfine, write_appendix, Markers};
-use crate::shell::{as_root, have, run, workspace_root};
+use crate::bench::{busybox_rootfs, hyperfine, write_appendix, Markers};
+use crate::shell::{as_root, run, workspace_root};
 
 const MARKERS: Markers = Markers {
     start: "<!-- bench-network:start -->",
@@ -22,16 +20,7 @@ const BRIDGE_RUN_MS: f64 = 30.0;
 const RUNS: (u32, u32) = (5, 50);
 
 pub fn bench_network(dir: &Path) -> Result<(), String> {
-    for tool in ["hyperfine", "tar", "nft"] {
-        if !have(tool) {
-            return Err(format!("{tool} is missing: run cargo xtask setup"));
-        }
-    }
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let busybox = find_host_busybox()?;
-    let rootfs = build_rootfs(&dir.join("rootfs"), &busybox)
-        .map_err(|e| format!("cannot build the rootfs: {e}"))?
-        .path;
+    let rootfs = busybox_rootfs(dir, &["hyperfine", "tar", "nft"])?;
     let md = workspace_root().join("target/release/mini-docker");
     let (md, d, r) = (md.display(), dir.display(), rootfs.display());
     run(as_root("sh").arg("-c").arg(format!(

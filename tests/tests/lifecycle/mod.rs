@@ -44,6 +44,19 @@ impl Output {
     }
 }
 
+/// The names in directory `dir`, sorted; none if it does not exist (or is not a directory).
+pub fn dir_names(dir: impl AsRef<Path>) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
 /// A state root and busybox rootfs of one test; dropping it removes every container it
 /// still has (`rm -f -v`), kills what is left of them, then deletes the directory.
 pub struct Engine {
@@ -183,15 +196,7 @@ impl Engine {
     }
 
     fn dir_entries(&self, dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = match std::fs::read_dir(dir) {
-            Ok(entries) => entries
-                .flatten()
-                .map(|entry| entry.file_name().to_string_lossy().into_owned())
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        names.sort();
-        names
+        dir_names(dir)
     }
 
     /// A container's `state.json` as JSON.
