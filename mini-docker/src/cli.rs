@@ -41,6 +41,16 @@ pub struct Cli {
     )]
     pub bip: Option<String>,
 
+    /// (tests) A run at least this long resets the restart delay [default: 10s]
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        env = "MINI_DOCKER_RESTART_RESET_AFTER",
+        value_name = "DURATION"
+    )]
+    pub restart_reset_after: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -120,6 +130,16 @@ pub enum Command {
     Save(SaveArgs),
     /// Check that this host can run containers, with a fix for each problem
     Doctor,
+    /// Manage mini-docker itself
+    #[command(subcommand)]
+    System(SystemCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemCommand {
+    /// Start the containers whose restart policy wants them back after a reboot (run it at
+    /// boot: see mini-docker/systemd/mini-docker-restore.service)
+    Restore,
 }
 
 #[derive(Debug, Args)]
@@ -365,6 +385,49 @@ pub struct ContainerArgs {
     /// Set custom DNS servers
     #[arg(long, value_name = "IP")]
     pub dns: Vec<String>,
+
+    /// Restart policy to apply when a container exits (no, on-failure[:max-retries], always,
+    /// unless-stopped)
+    #[arg(long, value_name = "POLICY")]
+    pub restart: Option<String>,
+
+    /// Command to run to check health
+    #[arg(long = "health-cmd", value_name = "COMMAND")]
+    pub health_cmd: Option<String>,
+
+    /// Time between running the check (ms|s|m|h) [default: 30s]
+    #[arg(long = "health-interval", value_name = "TIME")]
+    pub health_interval: Option<String>,
+
+    /// Maximum time to allow one check to run (ms|s|m|h) [default: 30s]
+    #[arg(long = "health-timeout", value_name = "TIME")]
+    pub health_timeout: Option<String>,
+
+    /// Consecutive failures needed to report unhealthy [default: 3]
+    #[arg(
+        long = "health-retries",
+        value_name = "INT",
+        allow_negative_numbers = true
+    )]
+    pub health_retries: Option<i64>,
+
+    /// Start period for the container to initialize before starting health-retries countdown
+    /// (ms|s|m|h) [default: 0s]
+    #[arg(long = "health-start-period", value_name = "TIME")]
+    pub health_start_period: Option<String>,
+
+    /// Time between running the check during the start period (ms|s|m|h) [default: 5s]
+    #[arg(long = "health-start-interval", value_name = "TIME")]
+    pub health_start_interval: Option<String>,
+
+    /// Disable any container-specified HEALTHCHECK
+    #[arg(long = "no-healthcheck")]
+    pub no_healthcheck: bool,
+
+    /// Action to take once the container turns unhealthy (none, kill, restart, stop) [default:
+    /// none]
+    #[arg(long = "health-on-failure", value_name = "ACTION")]
+    pub health_on_failure: Option<String>,
 
     #[command(flatten)]
     pub resources: ResourceArgs,

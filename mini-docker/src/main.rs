@@ -12,7 +12,7 @@ mod commands;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, SystemCommand};
 
 /// Exit code for mini-docker's own errors, as docker uses it.
 const ENGINE_ERROR: i32 = 125;
@@ -27,7 +27,9 @@ fn main() {
             std::process::exit(code);
         }
     };
-    if let Err(error) = commands::network::register(&cli) {
+    let registered =
+        commands::network::register(&cli).and_then(|()| commands::self_healing::register(&cli));
+    if let Err(error) = registered {
         eprintln!("mini-docker: {error}");
         std::process::exit(ENGINE_ERROR);
     }
@@ -67,6 +69,7 @@ fn main() {
         Command::Load(args) => commands::archive::load(&cli.root, args),
         Command::Save(args) => commands::archive::save(&cli.root, args),
         Command::Doctor => commands::doctor::doctor(),
+        Command::System(SystemCommand::Restore) => commands::self_healing::restore(&cli.root),
     };
     std::process::exit(code);
 }

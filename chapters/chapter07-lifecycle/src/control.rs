@@ -20,10 +20,21 @@ use crate::store::{Container, ContainerStore};
 const KILLED_GRACE: Duration = Duration::from_secs(30);
 
 fn not_running(reference: &str, container: &Container) -> ContainerError {
+    let why = if container.state.status == Status::Restarting {
+        "is restarting, wait until the container is running"
+    } else {
+        "is not running"
+    };
     ContainerError::Invalid(format!(
-        "Cannot kill container: {reference}: Container {} is not running",
+        "Cannot kill container: {reference}: Container {} {why}",
         container.id()
     ))
+}
+
+/// The monitor is waiting out a restart delay (chapter 9): there is no process to signal,
+/// but there is a restart to cancel.
+fn waiting_to_restart(container: &Container) -> bool {
+    container.state.status == Status::Restarting && container.monitor_alive()
 }
 
 // ANCHOR: start
@@ -53,7 +64,11 @@ pub fn start(
 /// Sends `signal` to the container's process, never to a stranger: the pid is read from
 /// the state, a pidfd is opened for it, and the state is read again — the monitor records
 /// an exit *before* it reaps, so a pid still recorded after the pidfd was opened is ours.
-fn send_signal(store: &ContainerStore, id: &str, signal: Signal) -> Result<bool, ContainerError> {
+pub fn send_signal(
+    store: &ContainerStore,
+    id: &str,
+    signal: Signal,
+) -> Result<bool, ContainerError> {
     let Some(pid) = store.load(id)?.running_pid() else {
         return Ok(false);
     };
@@ -78,7 +93,11 @@ pub fn kill(
     if container.running_pid().is_none() {
         return Err(not_running(reference, &container));
     }
-    mark_manually_stopped(store, &container);
+    // Only a signal meant to end it (SIGKILL, or the stop signal) is a user's stop, as in
+    // docker: `kill -s HUP` to reload a configuration keeps the restart policy in force.
+    if signal == Signal::SIGKILL || parse_signal(container.record.config.stop_signal())? == signal {
+        mark_manually_stopped(store, &container);
+    }
     event(
         store.root(),
         "kill",
@@ -93,7 +112,7 @@ pub fn kill(
 }
 
 /// A user's stop or kill: the restart policy leaves the container down (chapter 9).
-fn mark_manually_stopped(store: &ContainerStore, container: &Container) {
+pub fn mark_manually_stopped(store: &ContainerStore, container: &Container) {
     let _ = store.write_state(container.id(), |state| state.manually_stopped = true);
 }
 
@@ -112,30 +131,35 @@ fn thaw_for(container: &Container) {
 
 // ANCHOR: stop
 /// `stop -t SECONDS`: the stop signal, a grace period, then SIGKILL. Events: kill (the
-/// signal), die (from the monitor), stop — in that order.
+/// signal), die (from the monitor), stop — in that order. A container waiting to be
+/// restarted is only marked: its monitor wakes up, sees the mark and gives up.
 pub fn stop(
     store: &ContainerStore,
     reference: &str,
     timeout: Option<u64>,
 ) -> Result<Container, ContainerError> {
     let container = store.get(reference)?;
-    if container.running_pid().is_none() {
+    if container.running_pid().is_none() && !waiting_to_restart(&container) {
         // Docker's stop of a stopped container succeeds quietly.
         return Ok(container);
     }
     let signal = parse_signal(container.record.config.stop_signal())?;
     let grace = Duration::from_secs(timeout.unwrap_or(container.record.config.stop_timeout()));
     let monitor = open_monitor_lock(&container)?;
+    // Marked before the signal, so the restart policy of chapter 9 sees a user's stop.
     mark_manually_stopped(store, &container);
-    event(
-        store.root(),
-        "kill",
-        &container,
-        &[("signal", &(signal as i32).to_string())],
-    );
-    send_signal(store, container.id(), signal)?;
-    thaw_for(&container);
+    if container.running_pid().is_some() {
+        event(
+            store.root(),
+            "kill",
+            &container,
+            &[("signal", &(signal as i32).to_string())],
+        );
+        send_signal(store, container.id(), signal)?;
+        thaw_for(&container);
+    }
     if !lock::wait_released(&monitor, Some(grace)) {
+        // Still running: it ignored the signal — or a restart was under way.
         event(store.root(), "kill", &container, &[("signal", "9")]);
         send_signal(store, container.id(), Signal::SIGKILL)?;
         lock::wait_released(&monitor, Some(KILLED_GRACE));
@@ -211,6 +235,31 @@ pub fn set_paused(
     Ok(container)
 }
 
+/// Makes a `dead` container (its monitor was lost: killed, or the host went down) an
+/// `exited` one that can be started again: what its lost run left is cleaned up, and the
+/// end is recorded as docker records it after a crash (exit code 255). Used by chapter 9's
+/// `system restore`; anything but a dead container is left as it is.
+pub fn recover(store: &ContainerStore, id: &str) -> Result<Container, ContainerError> {
+    let container = store.load(id)?;
+    if container.state.status != Status::Dead {
+        return Ok(container);
+    }
+    crate::remove::clean_up_run(store.root(), id);
+    let (container, ()) = store.update(id, |container| {
+        // Checked again under the lock: a monitor may have started meanwhile.
+        if container.state.status == Status::Dead {
+            let state = &mut container.state;
+            state.set_status(Status::Exited);
+            state.pid = 0;
+            state.exit_code = 255;
+            state.finished_at = crate::store::now();
+            state.network_settings = Default::default();
+        }
+        Ok(())
+    })?;
+    Ok(container)
+}
+
 // ANCHOR: remove
 /// `rm [-f] [-v]`: a running container needs `-f`, which kills it first.
 pub fn remove(
@@ -222,6 +271,8 @@ pub fn remove(
     let container = store.get(reference)?;
     if force && container.monitor_alive() {
         let monitor = open_monitor_lock(&container)?;
+        // No restart after this kill (chapter 9), and none pending.
+        mark_manually_stopped(store, &container);
         send_signal(store, container.id(), Signal::SIGKILL)?;
         thaw_for(&container);
         if !lock::wait_released(&monitor, Some(KILLED_GRACE)) {

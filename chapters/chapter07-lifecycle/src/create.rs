@@ -62,6 +62,17 @@ pub struct CreateRequest {
     /// `--network`, `-p`, `--link`, `--add-host`, `--dns`, already parsed by chapter 8 into
     /// docker's `HostConfig` fields (chapter 7 only records them).
     pub network: NetworkFlags,
+    /// `--restart`, `--health-*`, `--health-on-failure`, checked by chapter 9.
+    pub self_healing: SelfHealingFlags,
+}
+
+/// The restart policy and health check, as chapter 9 checks them from the flags (the image's
+/// HEALTHCHECK already merged in).
+#[derive(Debug, Clone, Default)]
+pub struct SelfHealingFlags {
+    pub restart_policy: crate::spec::RestartPolicy,
+    pub healthcheck: Option<crate::spec::HealthConfig>,
+    pub health_on_failure: String,
 }
 
 /// The network part of `HostConfig` and `Config`, as chapter 8 parses it from the flags.
@@ -257,6 +268,7 @@ fn record(
             .iter()
             .map(|port| (port.clone(), serde_json::Map::new()))
             .collect(),
+        healthcheck: request.self_healing.healthcheck.clone(),
         ..Config::default()
     };
     let host_config = HostConfig {
@@ -292,11 +304,12 @@ fn record(
             .collect(),
         extra_hosts: request.network.extra_hosts.clone(),
         dns: request.network.dns.clone(),
+        restart_policy: request.self_healing.restart_policy.clone(),
+        health_on_failure: request.self_healing.health_on_failure.clone(),
         rootfs: match base {
             Base::Directory(dir) => Some(dir.clone()),
             Base::Image { .. } => None,
         },
-        ..HostConfig::default()
     };
     Record {
         id: id.as_str().to_owned(),

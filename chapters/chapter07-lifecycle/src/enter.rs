@@ -361,6 +361,58 @@ pub struct ExecRequest {
     pub extra_steps: Vec<Box<dyn ChildStep>>,
 }
 
+impl ExecRequest {
+    /// An exec into `container` as `docker exec` makes it: the container's environment
+    /// plus `extra_env`, its user and working directory unless `user`/`workdir` say
+    /// otherwise, and its cgroup. Used by the CLI's `exec` and by chapter 9's health probes.
+    pub fn for_container(
+        container: &crate::Container,
+        cmd: Vec<String>,
+        extra_env: Vec<String>,
+        workdir: Option<&str>,
+        user: Option<&str>,
+    ) -> Result<ExecRequest, ContainerError> {
+        let Some(pid) = container.running_pid() else {
+            return Err(ContainerError::Invalid(format!(
+                "container {} is not running",
+                container.id()
+            )));
+        };
+        let config = &container.record.config;
+        let user = user
+            .or((!config.user.is_empty()).then_some(config.user.as_str()))
+            .map(UserSpec::parse)
+            .transpose()
+            .map_err(ContainerError::Invalid)?;
+        let mut env = config.env.clone();
+        env.extend(extra_env);
+        let env = chapter06::chapter05::chapter04::chapter03::config::container_env(
+            &config.hostname,
+            &env,
+        )?;
+        let workdir = workdir
+            .or((!config.working_dir.is_empty()).then_some(config.working_dir.as_str()))
+            .unwrap_or("/");
+        let hierarchy = chapter06::chapter05::chapter04::Hierarchy::detect()
+            .map_err(ContainerError::Invalid)?;
+        let cgroup_procs =
+            chapter06::chapter05::chapter04::Cgroup::open(&hierarchy, container.id())?
+                .unique_dirs()
+                .iter()
+                .map(|dir| dir.join("cgroup.procs"))
+                .collect();
+        Ok(ExecRequest {
+            pid: Pid::from_raw(pid),
+            cgroup_procs,
+            cmd,
+            env,
+            workdir: PathBuf::from(workdir),
+            user,
+            extra_steps: Vec::new(),
+        })
+    }
+}
+
 /// Settings for a `clone` that makes no namespace at all: the child is born in whatever
 /// namespaces the caller has — and, after [`ContainerNamespaces::enter_pid_namespace`], in
 /// the container's PID namespace. Only chapter 2's gate and report pipe are wanted.

@@ -5,6 +5,10 @@
 //! clean up after a monitor that was killed. Chapter 7 cannot call chapter 8 (chapter 8 is
 //! built on chapter 7), so it calls whatever [`Hooks`] the binary registered instead.
 //!
+//! Chapter 9 keeps containers alive: at the end of every run the monitor asks the hooks
+//! whether to start the container again ([`Hooks::restart_delay`]), and while a run lasts a
+//! hook may work beside it (the health checks, started by [`StartHooks::started`]).
+//!
 //! A binary registers its hooks once, first thing in `main`. `mini-docker` is one binary
 //! for the CLI and for every monitor (`mini-docker monitor ID`), so both sides see the same
 //! hooks. Chapter 7's own demo registers none: its containers get an empty network
@@ -12,6 +16,7 @@
 
 use std::path::Path;
 use std::sync::RwLock;
+use std::time::Duration;
 
 use chapter06::chapter05::chapter04::chapter03::chapter01::{ChildStep, ContainerError};
 use chapter06::chapter05::chapter04::chapter03::{ContainerConfig, HostSide};
@@ -39,6 +44,28 @@ pub trait Hooks: Sync {
     /// At `rm`: removes what may outlive a monitor that was killed (firewall rules, say).
     /// Must be safe to call for a container that never started.
     fn clean_up(&self, state_root: &Path, id: &str);
+
+    /// When a run has ended: start the container again after the returned delay, or `None`
+    /// to leave it down. Asked under the container's lock, so a `stop` cannot slip between
+    /// the question and the recorded answer. Chapter 7 alone never restarts.
+    fn restart_delay(&self, _ended: &RunEnded<'_>) -> Option<Duration> {
+        None
+    }
+}
+
+/// What the monitor knows when a container's process has ended.
+pub struct RunEnded<'a> {
+    /// The container as recorded before this end (its policy, `RestartCount`, and whether a
+    /// user stopped it).
+    pub container: &'a Container,
+    pub exit_code: i32,
+    /// From the start of this run to its end.
+    pub ran_for: Duration,
+    /// The delay waited before this run, if the monitor itself restarted it.
+    pub previous_delay: Option<Duration>,
+    /// A hook of this run asked for a restart (chapter 9: unhealthy with
+    /// `--health-on-failure restart`).
+    pub restart_requested: bool,
 }
 
 /// One start's work around the child (see [`HostSide`]: `before_start` runs while the
@@ -54,6 +81,22 @@ pub trait StartHooks: HostSide + Send {
 
     /// Writes what this start set up into the state (its addresses and ports, say).
     fn record(&self, _state: &mut State) {}
+
+    /// The start is recorded (`running`, with its pid): work that goes on beside the
+    /// container may begin (chapter 9's health checks). `after_exit` ends it.
+    fn started(&mut self, _store: &ContainerStore, _container: &Container) {}
+
+    /// Whether this run was ended on purpose to be started again (see [`RunEnded`]).
+    fn restart_requested(&self) -> bool {
+        false
+    }
+}
+
+/// The first registered hook's answer to [`Hooks::restart_delay`].
+pub fn restart_delay(ended: &RunEnded<'_>) -> Option<Duration> {
+    registered()
+        .into_iter()
+        .find_map(|hooks| hooks.restart_delay(ended))
 }
 
 static REGISTERED: RwLock<Vec<&'static dyn Hooks>> = RwLock::new(Vec::new());

@@ -18,7 +18,8 @@
 //! ## Left out on purpose
 //! Networking (chapter 8 plugs it in through [`hooks`]; without it containers get an empty
 //! network namespace with `lo`),
-//! restart policies and health checks (chapter 9: the monitor records what they need),
+//! restart policies and health checks (chapter 9 plugs them in through [`hooks`]; the
+//! monitor keeps the container's record of them and restarts when asked),
 //! log rotation and other log drivers, `docker cp`, checkpoint/restore.
 //!
 //! ## Modules
@@ -37,7 +38,8 @@
 //! - [`mounts`], [`volumes`] — `-v`, `--tmpfs`, `--read-only`, the volume store.
 //! - [`user`], [`init`], [`enter`] — `-u`, `--init`, and joining a container for `exec`.
 //! - [`client`] — the attached client: raw mode, detach keys, signal proxy.
-//! - [`hooks`] — where later chapters plug in (chapter 8's network).
+//! - [`hooks`] — where later chapters plug in (chapter 8's network, chapter 9's restarts
+//!   and health checks); [`watch`] — a monitor waiting for its state to change.
 //! - [`control`] — start, stop, kill, pause, wait, rm, rename; [`signals`] — signals by
 //!   name and by pidfd; [`remove`] — cleaning up what a container leaves.
 //! - [`listing`] and [`template`] — `ps`'s table, `inspect`'s JSON and `--format`.
@@ -71,6 +73,7 @@ pub mod trim;
 pub mod tty;
 pub mod user;
 pub mod volumes;
+pub mod watch;
 
 pub use chapter06;
 pub use store::{Container, ContainerStore};

@@ -106,6 +106,27 @@ pub fn command(container: &Container, truncate: bool) -> String {
     quoted
 }
 
+/// Docker's `State` object; `Health` only for a container with a health check.
+fn state_json(state: &crate::state::State) -> Value {
+    let mut object = json!({
+        "Status": state.status.as_str(),
+        "Running": state.running,
+        "Paused": state.paused,
+        "Restarting": state.restarting,
+        "OOMKilled": state.oom_killed,
+        "Dead": state.dead,
+        "Pid": state.pid,
+        "ExitCode": state.exit_code,
+        "Error": state.error,
+        "StartedAt": state.started_at,
+        "FinishedAt": state.finished_at,
+    });
+    if let (Some(health), Value::Object(fields)) = (&state.health, &mut object) {
+        fields.insert("Health".into(), json!(health));
+    }
+    object
+}
+
 // ANCHOR: inspect
 /// `inspect`'s JSON object for one container, in docker's shape and key order.
 pub fn inspect(container: &Container, state_root: &std::path::Path) -> Value {
@@ -121,19 +142,7 @@ pub fn inspect(container: &Container, state_root: &std::path::Path) -> Value {
         "Created": record.created,
         "Path": record.path,
         "Args": record.args,
-        "State": {
-            "Status": state.status.as_str(),
-            "Running": state.running,
-            "Paused": state.paused,
-            "Restarting": state.restarting,
-            "OOMKilled": state.oom_killed,
-            "Dead": state.dead,
-            "Pid": state.pid,
-            "ExitCode": state.exit_code,
-            "Error": state.error,
-            "StartedAt": state.started_at,
-            "FinishedAt": state.finished_at,
-        },
+        "State": state_json(state),
         "Image": record.image,
         "ResolvConfPath": init_etc.join("resolv.conf"),
         "HostnamePath": init_etc.join("hostname"),

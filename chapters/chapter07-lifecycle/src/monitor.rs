@@ -11,7 +11,11 @@
 //!    ([`crate::relay`]);
 //! 4. when the process ends, records the exit code, the time and whether the OOM killer
 //!    struck, removes the cgroup, emits `oom`/`die` events, tells the attached clients, and
-//!    removes the container for `--rm`.
+//!    removes the container for `--rm`;
+//! 5. if a later chapter's hook says so (chapter 9's restart policy), waits the given delay
+//!    in the `restarting` state — woken early by a user's `stop` ([`crate::watch`]) — and
+//!    goes back to step 2. It holds its lock the whole time, so for every CLI the container
+//!    stays "running" until the monitor gives up.
 //!
 //! Because the monitor is the container's parent, only it can reap the container; because
 //! it is not the CLI, the CLI may exit, be killed, or be replaced by a new binary while the
@@ -26,6 +30,7 @@ use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use chapter06::chapter05::chapter04::chapter03::chapter01::{Child, ContainerError, ExitStatus};
 use chapter06::chapter05::chapter04::chapter03::chapter02::steps::{
@@ -46,10 +51,11 @@ use crate::lock::FileLock;
 use crate::logs::LogWriter;
 use crate::mounts::{mount_steps, prepare_sources};
 use crate::signals::ProcessHandle;
-use crate::state::Transition;
+use crate::state::{Status, Transition};
 use crate::store::{now, Container, ContainerStore};
 use crate::stream::{write_frame, Frame};
 use crate::volumes::VolumeStore;
+use crate::watch::StateWatch;
 
 /// What the monitor tells the CLI that launched it, as one JSON line.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -82,9 +88,10 @@ pub fn main(state_root: &Path, id: &str) -> i32 {
     if let Err(error) = stdio_to_null() {
         eprintln!("mini-docker monitor: {error}");
     }
-    let started = start(state_root, id, first_client);
+    let started = Monitor::take(state_root, id)
+        .and_then(|monitor| Ok((monitor.start(first_client)?, monitor)));
     match started {
-        Ok(running) => {
+        Ok((running, monitor)) => {
             send_report(
                 report.take(),
                 &Report {
@@ -94,7 +101,7 @@ pub fn main(state_root: &Path, id: &str) -> i32 {
                 },
             );
             // The report pipe is closed; from here on the monitor only relays and waits.
-            running.supervise();
+            monitor.keep_alive(running);
             0
         }
         Err(error) => {
@@ -139,43 +146,131 @@ struct Running {
     warnings: Vec<String>,
     /// Later chapters' part of this start (chapter 8: the network), undone at the end.
     extras: Vec<Box<dyn StartHooks>>,
-    _monitor_lock: FileLock,
+    /// When the command started: the restart policy looks at how long a run lasted.
+    started: Instant,
 }
 
-// ANCHOR: start
-/// Starts the container; on error nothing of this start remains (the child is killed, the
-/// cgroup removed) and the error is recorded in the container's state.
-fn start(
-    state_root: &Path,
-    id: &str,
-    first_client: Option<UnixStream>,
-) -> Result<Running, ContainerError> {
-    let store = ContainerStore::open(state_root)?;
-    let container = store.load(id)?;
-    let monitor_lock = FileLock::try_exclusive(&container.monitor_lock_path())?
-        .ok_or_else(|| ContainerError::Invalid("container is already running".into()))?;
-    crate::state::next(container.state.status, Transition::Start)
-        .map_err(|refusal| ContainerError::Invalid(refusal.to_string()))?;
-    match launch(&store, &container, first_client, monitor_lock) {
-        Ok(running) => Ok(running),
-        Err(error) => {
-            let message = error.to_string();
-            let code = error.exit_code();
-            let _ = store.write_state(id, |state| {
-                state.error = message;
-                state.exit_code = code;
-            });
-            Err(error)
+/// The monitor itself: the container it watches over, and the lock that proves it lives.
+struct Monitor {
+    store: ContainerStore,
+    id: String,
+    _lock: FileLock,
+}
+
+impl Monitor {
+    /// Takes the container's `monitor.lock` for the monitor's whole life, or refuses: a
+    /// container has one monitor at most.
+    fn take(state_root: &Path, id: &str) -> Result<Monitor, ContainerError> {
+        let store = ContainerStore::open(state_root)?;
+        let container = store.load(id)?;
+        let lock = FileLock::try_exclusive(&container.monitor_lock_path())?
+            .ok_or_else(|| ContainerError::Invalid("container is already running".into()))?;
+        Ok(Monitor {
+            store,
+            id: id.to_owned(),
+            _lock: lock,
+        })
+    }
+
+    // ANCHOR: start
+    /// Starts the container; on error nothing of this start remains (the child is killed,
+    /// the cgroup removed) and the error is recorded in the container's state.
+    /// `first_client` is the CLI's attached socket at the first start; restarts have none.
+    fn start(&self, first_client: Option<UnixStream>) -> Result<Running, ContainerError> {
+        let container = self.store.load(&self.id)?;
+        crate::state::next(container.state.status, Transition::Start)
+            .map_err(|refusal| ContainerError::Invalid(refusal.to_string()))?;
+        let restarting = container.state.status == Status::Restarting;
+        match launch(&self.store, &container, first_client, restarting) {
+            Ok(running) => Ok(running),
+            Err(error) => {
+                let message = error.to_string();
+                let code = error.exit_code();
+                let _ = self.store.write_state(&self.id, |state| {
+                    // A restart that fails ends the container's life here, as in docker.
+                    if state.status == Status::Restarting {
+                        let _ = state.apply(Transition::Exit { restarting: false });
+                        state.finished_at = now();
+                    }
+                    state.error = message;
+                    state.exit_code = code;
+                });
+                Err(error)
+            }
+        }
+    }
+    // ANCHOR_END: start
+
+    // ANCHOR: keep_alive
+    /// Watches over the container until it is down for good: after each end, the delay the
+    /// hooks asked for (chapter 9's restart policy), then a new start.
+    fn keep_alive(&self, mut running: Running) {
+        let mut previous_delay = None;
+        loop {
+            let Some(delay) = running.until_exit(previous_delay) else {
+                return;
+            };
+            if !self.wait_to_restart(delay) {
+                return;
+            }
+            match self.start(None) {
+                Ok(next) => running = next,
+                Err(error) => {
+                    eprintln!("mini-docker monitor: restart failed: {error}");
+                    return;
+                }
+            }
+            previous_delay = Some(delay);
+        }
+    }
+    // ANCHOR_END: keep_alive
+
+    /// Waits out the restart delay in the `restarting` state. False when a user stopped the
+    /// container meanwhile (`stop`, `rm -f` mark it manually stopped): it is then recorded
+    /// as exited and stays down.
+    fn wait_to_restart(&self, delay: Duration) -> bool {
+        let deadline = Instant::now() + delay;
+        let Ok(container) = self.store.load(&self.id) else {
+            return false;
+        };
+        // Watch first, read again second: a stop written between the two still wakes us.
+        let watch = StateWatch::new(container.dir());
+        loop {
+            let Ok(container) = self.store.load(&self.id) else {
+                return false;
+            };
+            let state = &container.state;
+            if state.manually_stopped || state.status != Status::Restarting {
+                let _ = self.store.write_state(&self.id, |state| {
+                    if state.status == Status::Restarting {
+                        let _ = state.apply(Transition::Exit { restarting: false });
+                    }
+                });
+                return false;
+            }
+            if Instant::now() >= deadline {
+                return true;
+            }
+            match &watch {
+                Ok(watch) => {
+                    watch.wait_until(deadline);
+                }
+                // Without inotify (no instances left), look again every 50 ms.
+                Err(_) => std::thread::sleep(
+                    deadline
+                        .saturating_duration_since(Instant::now())
+                        .min(Duration::from_millis(50)),
+                ),
+            }
         }
     }
 }
-// ANCHOR_END: start
 
 fn launch(
     store: &ContainerStore,
     container: &Container,
     first_client: Option<UnixStream>,
-    monitor_lock: FileLock,
+    restarting: bool,
 ) -> Result<Running, ContainerError> {
     let record = &container.record;
     let resources = Resources::from_flags(&record.host_config.resources, &SystemHost)
@@ -191,12 +286,15 @@ fn launch(
         store,
         container,
         first_client,
-        monitor_lock,
+        restarting,
         (config, container_fs, resources, hierarchy),
         &mut extras,
     );
     match launched {
         Ok(mut running) => {
+            for extra in &mut extras {
+                extra.started(store, &running.container);
+            }
             running.extras = extras;
             Ok(running)
         }
@@ -214,7 +312,7 @@ fn launch_prepared(
     store: &ContainerStore,
     container: &Container,
     first_client: Option<UnixStream>,
-    monitor_lock: FileLock,
+    restarting: bool,
     (mut config, container_fs, resources, hierarchy): (
         ContainerConfig,
         ContainerFs,
@@ -309,13 +407,23 @@ fn launch_prepared(
         state.exit_code = 0;
         state.error.clear();
         state.oom_killed = false;
-        state.manually_stopped = false;
+        // A user's start begins a new life (docker resets the count); a restart by the
+        // monitor continues the old one, and must not erase a `stop` that came meanwhile.
+        if !restarting {
+            state.manually_stopped = false;
+            state.restart_count = 0;
+        }
         for extra in extras.iter() {
             extra.record(state);
         }
         Ok(())
     })?;
     event(store.root(), "start", &container, &[]);
+    if container.state.manually_stopped {
+        // `stop` came while this restart was under way, after the monitor last looked:
+        // it finds no process to signal and waits for us, so we end this run ourselves.
+        let _ = nix::sys::signal::kill(child.pid(), nix::sys::signal::Signal::SIGKILL);
+    }
     Ok(Running {
         store: store.clone(),
         container,
@@ -332,7 +440,7 @@ fn launch_prepared(
         },
         warnings,
         extras: Vec::new(),
-        _monitor_lock: monitor_lock,
+        started: Instant::now(),
     })
 }
 
@@ -415,8 +523,9 @@ fn container_config(container: &Container, merged: PathBuf) -> ContainerConfig {
 
 impl Running {
     // ANCHOR: supervise
-    /// Relays output until the container ends, then records how it ended.
-    fn supervise(mut self) {
+    /// Relays output until the container ends, then records how it ended. Returns the
+    /// delay before a restart, if the hooks want one (chapter 9's restart policy).
+    fn until_exit(mut self, previous_delay: Option<Duration>) -> Option<Duration> {
         let clients = self.relay.run();
         // Nobody can attach to a container that has ended.
         let _ = std::fs::remove_file(self.container.dir().join("attach.sock"));
@@ -424,15 +533,33 @@ impl Running {
         let after = self.host_side.after_exit();
         let id = self.container.id().to_owned();
         let code = status.code();
+        let ran_for = self.started.elapsed();
+        let restart_requested = self.extras.iter().any(|extra| extra.restart_requested());
         let recorded = self.store.update(&id, |container| {
+            // Decided under the container's lock: a `stop` is either seen here, or finds
+            // the container restarting and wakes the monitor's wait.
+            let restart = crate::hooks::restart_delay(&crate::hooks::RunEnded {
+                container,
+                exit_code: code,
+                ran_for,
+                previous_delay,
+                restart_requested,
+            });
             let state = &mut container.state;
-            state.apply(Transition::Exit { restarting: false }).ok();
+            state
+                .apply(Transition::Exit {
+                    restarting: restart.is_some(),
+                })
+                .ok();
+            if restart.is_some() {
+                state.restart_count = state.restart_count.saturating_add(1);
+            }
             state.pid = 0;
             state.exit_code = code;
             state.oom_killed = after.oom_killed;
             state.finished_at = now();
             state.network_settings = Default::default();
-            Ok(())
+            Ok(restart)
         });
         // Recorded: now the pid may be freed.
         let _ = self.child.wait();
@@ -453,17 +580,19 @@ impl Running {
         for extra in &mut self.extras {
             extra.after_exit();
         }
-        let removed = recorded.is_ok()
-            && self.container.record.host_config.auto_remove
-            && self
-                .store
-                .remove(&id, true, |container| {
-                    crate::remove::clean_up(self.store.root(), container.id(), Some(container));
-                })
-                .is_ok();
-        if removed {
-            event(self.store.root(), "destroy", &self.container, &[]);
+        let restart = match recorded {
+            Ok((_, restart)) => restart,
+            Err(_) => return None,
+        };
+        if restart.is_none() && self.container.record.host_config.auto_remove {
+            let removed = self.store.remove(&id, true, |container| {
+                crate::remove::clean_up(self.store.root(), container.id(), Some(container));
+            });
+            if removed.is_ok() {
+                event(self.store.root(), "destroy", &self.container, &[]);
+            }
         }
+        restart
     }
     // ANCHOR_END: supervise
 }

@@ -17,15 +17,9 @@ use crate::volumes::VolumeStore;
 /// Removes the cgroup and layers of container `id`; with `anonymous_volumes_of`, also the
 /// anonymous volumes that container used (`rm -v`).
 pub fn clean_up(state_root: &Path, id: &str, anonymous_volumes_of: Option<&Container>) {
-    // The cgroup first: removing it kills what still runs there (a container whose monitor
-    // was killed), so nothing writes to the layers while they go.
-    if let Ok(hierarchy) = Hierarchy::detect() {
-        if let Ok(cgroup) = Cgroup::open(&hierarchy, id) {
-            if let Err(error) = cgroup.remove() {
-                eprintln!("WARNING: {error}");
-            }
-        }
-    }
+    // The run first: removing the cgroup kills what still runs there (a container whose
+    // monitor was killed), so nothing writes to the layers while they go.
+    clean_up_run(state_root, id);
     // By id, not through the layer's `link` file: a create or rm killed half-way may have
     // left a layer without one.
     if let Ok(layers) = LayerStore::open(state_root) {
@@ -35,12 +29,24 @@ pub fn clean_up(state_root: &Path, id: &str, anonymous_volumes_of: Option<&Conta
             }
         }
     }
-    // What later chapters keep outside (chapter 8: firewall rules a killed monitor left).
-    for hooks in crate::hooks::registered() {
-        hooks.clean_up(state_root, id);
-    }
     if let Some(container) = anonymous_volumes_of {
         remove_anonymous_volumes(state_root, container);
+    }
+}
+
+/// What a run whose monitor was lost leaves behind — its cgroup (and any process still in
+/// it) and what later chapters keep outside (chapter 8's firewall rules and leases) — but
+/// not the container itself: after this it can be started again.
+pub fn clean_up_run(state_root: &Path, id: &str) {
+    if let Ok(hierarchy) = Hierarchy::detect() {
+        if let Ok(cgroup) = Cgroup::open(&hierarchy, id) {
+            if let Err(error) = cgroup.remove() {
+                eprintln!("WARNING: {error}");
+            }
+        }
+    }
+    for hooks in crate::hooks::registered() {
+        hooks.clean_up(state_root, id);
     }
 }
 

@@ -39,6 +39,36 @@ pub struct Config {
     /// Ports the container listens on, as `80/tcp` (docker shows each with an empty object).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub exposed_ports: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// The HEALTHCHECK: the image's, with `--health-*` merged over it (chapter 9 acts on it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<HealthConfig>,
+}
+
+/// A HEALTHCHECK, as docker keeps it in the image config and in the container's `Config`:
+/// `{"Test":["CMD-SHELL","curl -f localhost"],"Interval":5000000000,"Retries":12}`.
+/// Durations are nanoseconds; zero (or absent) means docker's default. Chapter 9 holds the
+/// rules (defaults, merging, what a probe result does); chapter 7 only keeps the record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct HealthConfig {
+    /// `["CMD", program, args…]`, `["CMD-SHELL", command]` or `["NONE"]`; empty = inherit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub test: Vec<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub interval: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeout: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub start_period: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub start_interval: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub retries: u32,
+}
+
+/// Docker writes these fields with `omitempty`: a zero is left out.
+fn is_zero<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 /// One host address and port a container port is published on (docker's `PortBinding`).
@@ -54,7 +84,7 @@ pub struct PortBinding {
 /// the ports actually bound in `NetworkSettings` (chapter 8 fills both).
 pub type PortMap = BTreeMap<String, Vec<PortBinding>>;
 
-/// Docker's `RestartPolicy` (chapter 9 acts on it; chapter 7 only records `no`).
+/// Docker's `RestartPolicy` (chapter 9 checks and acts on it; chapter 7 only records it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RestartPolicy {
@@ -99,6 +129,10 @@ pub struct HostConfig {
     pub extra_hosts: Vec<String>,
     /// `--dns`: name servers instead of the host's.
     pub dns: Vec<String>,
+    /// Not docker's but podman's `--health-on-failure`: `none` (empty), `kill`, `restart` or
+    /// `stop` — what the monitor does when the container turns unhealthy (chapter 9).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub health_on_failure: String,
     /// Not docker's: `--rootfs DIR` runs on a bare directory instead of an image.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rootfs: Option<PathBuf>,

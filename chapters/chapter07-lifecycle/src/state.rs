@@ -149,6 +149,60 @@ pub struct State {
     /// The network the running container got (chapter 8); empty when it does not run.
     #[serde(default)]
     pub network_settings: NetworkSettings,
+    /// The health check's verdict and last results (chapter 9); absent without a check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+}
+
+/// A container's health, as `inspect` shows it and `health_status` events name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    Starting,
+    Healthy,
+    Unhealthy,
+}
+
+impl HealthStatus {
+    /// The word docker uses, in `inspect` and in `health_status: healthy` events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthStatus::Starting => "starting",
+            HealthStatus::Healthy => "healthy",
+            HealthStatus::Unhealthy => "unhealthy",
+        }
+    }
+
+    /// What `ps` adds to `Up 5 minutes` for a container with a health check.
+    pub fn ps_suffix(self) -> &'static str {
+        match self {
+            HealthStatus::Starting => " (health: starting)",
+            HealthStatus::Healthy => " (healthy)",
+            HealthStatus::Unhealthy => " (unhealthy)",
+        }
+    }
+}
+
+/// One probe, as docker's `HealthcheckResult`: RFC 3339 times with nanoseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProbeResult {
+    pub start: String,
+    pub end: String,
+    pub exit_code: i32,
+    pub output: String,
+}
+
+/// Docker's `State.Health`: `{"Status":"healthy","FailingStreak":0,"Log":[…]}`. Chapter 9
+/// decides what each probe result does to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Health {
+    pub status: HealthStatus,
+    /// Failed probes in a row that counted.
+    pub failing_streak: u32,
+    /// The last results, oldest first.
+    pub log: Vec<ProbeResult>,
 }
 
 /// Docker's `NetworkSettings`: what the container's current run was given. Chapter 8 fills
@@ -202,6 +256,7 @@ impl Default for State {
             manually_stopped: false,
             restart_count: 0,
             network_settings: NetworkSettings::default(),
+            health: None,
         }
     }
 }
@@ -240,7 +295,14 @@ pub fn status_text(state: &State, now: SystemTime, human: &dyn Fn(Duration) -> S
     };
     match state.status {
         Status::Created => "Created".to_owned(),
-        Status::Running => format!("Up {}", human(since(&state.started_at))),
+        Status::Running => format!(
+            "Up {}{}",
+            human(since(&state.started_at)),
+            state
+                .health
+                .as_ref()
+                .map_or("", |health| health.status.ps_suffix())
+        ),
         Status::Paused => format!("Up {} (Paused)", human(since(&state.started_at))),
         Status::Restarting => format!(
             "Restarting ({}) {} ago",

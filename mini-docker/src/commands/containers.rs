@@ -11,10 +11,12 @@ use chapter07::chapter06::format::decimal_size;
 use chapter07::chapter06::{Image, ImageStore, Reference};
 use chapter07::client::{self, Outcome, Session};
 use chapter07::control;
-use chapter07::create::{Base, CreateRequest, NetworkFlags};
+use chapter07::create::{Base, CreateRequest, NetworkFlags, SelfHealingFlags};
 use chapter07::launch::{MonitorProgram, Started};
 use chapter07::{Container, ContainerStore};
 use chapter08::flags::NetworkArgs;
+use chapter09::flags::SelfHealingArgs;
+use chapter09::health::HealthFlags;
 
 use super::{print_error, report};
 use crate::cli::{
@@ -23,7 +25,7 @@ use crate::cli::{
 };
 
 /// How this binary runs a container's monitor: `mini-docker --root ROOT monitor ID`.
-fn monitor_program(root: &Path) -> MonitorProgram {
+pub fn monitor_program(root: &Path) -> MonitorProgram {
     MonitorProgram::this_program(vec![
         "--root".into(),
         root.as_os_str().to_owned(),
@@ -31,7 +33,7 @@ fn monitor_program(root: &Path) -> MonitorProgram {
     ])
 }
 
-fn require_root(command: &str) -> Result<(), ContainerError> {
+pub fn require_root(command: &str) -> Result<(), ContainerError> {
     if nix::unistd::geteuid().is_root() {
         Ok(())
     } else {
@@ -69,7 +71,7 @@ fn create_container(
         }
     }
     let store = ContainerStore::open(root)?;
-    let request = create_request(args, attach)?;
+    let mut request = create_request(args, attach)?;
     let container = match &args.rootfs {
         Some(dir) => chapter07::create::create(&store, &Base::Directory(dir.clone()), request)?,
         None => {
@@ -79,6 +81,8 @@ fn create_container(
                 .ok_or_else(|| ContainerError::Invalid("run needs an image".into()))?;
             let images = ImageStore::open(root)?;
             let image = find_or_pull(&images, name)?;
+            let image_check = chapter09::flags::image_healthcheck(&image.config.config.rest);
+            request.self_healing = self_healing_flags(args, image_check.as_ref())?;
             let base = Base::Image {
                 store: &images,
                 image: &image,
@@ -149,7 +153,32 @@ fn create_request(args: &ContainerArgs, attach: bool) -> Result<CreateRequest, C
         stop_timeout: args.stop_timeout,
         resources: resource_flags(&args.resources),
         network: network_flags(args)?,
+        // Checked now, before an image is pulled; merged with the image's HEALTHCHECK once
+        // the image is known (see `create_container`).
+        self_healing: self_healing_flags(args, None)?,
     })
+}
+
+/// `--restart`, `--health-*`, `--health-on-failure`, checked by chapter 9; `image` is the
+/// image's HEALTHCHECK.
+fn self_healing_flags(
+    args: &ContainerArgs,
+    image: Option<&chapter07::spec::HealthConfig>,
+) -> Result<SelfHealingFlags, ContainerError> {
+    let flags = SelfHealingArgs {
+        restart: args.restart.clone(),
+        health: HealthFlags {
+            cmd: args.health_cmd.clone(),
+            interval: args.health_interval.clone(),
+            timeout: args.health_timeout.clone(),
+            retries: args.health_retries,
+            start_period: args.health_start_period.clone(),
+            start_interval: args.health_start_interval.clone(),
+            no_healthcheck: args.no_healthcheck,
+        },
+        health_on_failure: args.health_on_failure.clone(),
+    };
+    chapter09::flags::parse_args(&flags, args.rm, image).map_err(ContainerError::Invalid)
 }
 
 /// `--network`, `-p`, `--link`, `--add-host`, `--dns`, checked by chapter 8.

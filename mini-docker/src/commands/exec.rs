@@ -2,13 +2,11 @@
 //! its environment (chapter 7's `enter`).
 
 use std::os::fd::AsRawFd;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chapter07::chapter06::chapter05::chapter04::chapter03::chapter01::{ChildStep, ContainerError};
-use chapter07::chapter06::chapter05::chapter04::chapter03::config::{container_env, env_from_args};
-use chapter07::chapter06::chapter05::chapter04::{Cgroup, Hierarchy};
+use chapter07::chapter06::chapter05::chapter04::chapter03::config::env_from_args;
 use chapter07::enter::{spawn_in, ExecRequest};
-use chapter07::user::UserSpec;
 use chapter07::{Container, ContainerStore};
 
 use super::print_error;
@@ -31,40 +29,25 @@ fn exec_in(root: &Path, args: &ExecArgs) -> Result<i32, ContainerError> {
         .ok_or_else(|| ContainerError::Invalid("exec needs a container and a command".into()))?;
     let store = ContainerStore::open(root)?;
     let container = store.get(reference)?;
-    let Some(pid) = container.running_pid() else {
+    if container.running_pid().is_none() {
         return Err(ContainerError::Invalid(format!(
             "container {} is not running",
             container.id()
         )));
-    };
+    }
     if container.state.paused {
         return Err(ContainerError::Invalid(format!(
             "container {} is paused, unpause the container before exec",
             container.id()
         )));
     }
-    let user = args
-        .user
-        .as_deref()
-        .or((!container.record.config.user.is_empty())
-            .then_some(container.record.config.user.as_str()))
-        .map(UserSpec::parse)
-        .transpose()
-        .map_err(ContainerError::Invalid)?;
-    let mut env = container.record.config.env.clone();
-    env.extend(env_from_args(&args.env, |key| std::env::var(key).ok()));
-    let env = container_env(&container.record.config.hostname, &env)?;
-    let workdir = args
-        .workdir
-        .clone()
-        .or_else(|| Some(container.record.config.working_dir.clone()).filter(|w| !w.is_empty()))
-        .unwrap_or_else(|| "/".to_owned());
-    let hierarchy = Hierarchy::detect().map_err(ContainerError::Invalid)?;
-    let cgroup_procs: Vec<PathBuf> = Cgroup::open(&hierarchy, container.id())?
-        .unique_dirs()
-        .iter()
-        .map(|dir| dir.join("cgroup.procs"))
-        .collect();
+    let mut request = ExecRequest::for_container(
+        &container,
+        command.to_vec(),
+        env_from_args(&args.env, |key| std::env::var(key).ok()),
+        args.workdir.as_deref(),
+        args.user.as_deref(),
+    )?;
     let detail = command.join(" ");
     chapter07::monitor::event(root, &format!("exec_create: {detail}"), &container, &[]);
     let terminal = if args.tty {
@@ -89,15 +72,7 @@ fn exec_in(root: &Path, args: &ExecArgs) -> Result<i32, ContainerError> {
             fds: [dev_null()?, 1, 2],
         }));
     }
-    let request = ExecRequest {
-        pid: nix::unistd::Pid::from_raw(pid),
-        cgroup_procs,
-        cmd: command.to_vec(),
-        env,
-        workdir: PathBuf::from(workdir),
-        user,
-        extra_steps,
-    };
+    request.extra_steps = extra_steps;
     let child = spawn_in(request)?;
     chapter07::monitor::event(root, &format!("exec_start: {detail}"), &container, &[]);
     if args.detach {

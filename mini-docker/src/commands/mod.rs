@@ -9,6 +9,7 @@ pub mod images;
 pub mod network;
 pub mod observe;
 pub mod pull;
+pub mod self_healing;
 pub mod volume;
 
 /// Prints an error the way every command does: one line on stderr, prefixed with our name.
