@@ -1,0 +1,551 @@
+//! Seeds 000 and 004: self-healing. A container that crashes comes back by its restart
+//! policy — not at once and not forever, but with docker's backoff (100 ms, doubling, reset
+//! after a long run); a container that runs but no longer works is found out by its health
+//! check (`starting` → `healthy` → `unhealthy`), and with podman's `--health-on-failure`
+//! something is done about it. Without a daemon, `system restore` is what brings containers
+//! back after the host reboots.
+//!
+//! The seeds use nginx and a config file the check reads; these tests run the same stories
+//! on a busybox rootfs (`httpd`, `wget`, `sh`), without a network (`--network none`: the
+//! probes run inside the container, on its own loopback). Times are asserted loosely —
+//! growth and generous bounds — never exactly: the machine may be busy.
+//!
+//! Every test has its own state root (`Engine`), which kills and removes its containers when
+//! dropped, also when the test fails half-way.
+// In a test, a failed unwrap is a failed test with its reason: exactly what we want.
+#![allow(clippy::unwrap_used)]
+
+mod lifecycle;
+
+use std::time::{Duration, SystemTime};
+
+use lifecycle::{finish, monitors_of, wait_until, Engine, CLI_DEADLINE};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use testkit::require_root;
+use testkit::transcript::Session;
+
+const SECOND: Duration = Duration::from_secs(1);
+
+/// The health check of seed 000, on busybox: the page must be served.
+const WEB_CHECK: &str = "wget -q -O /dev/null http://127.0.0.1/ || exit 1";
+
+/// A busybox httpd serving `/www/index.html` in the foreground.
+const WEB_SERVER: [&str; 3] = [
+    "sh",
+    "-c",
+    "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -h /www",
+];
+
+/// One event line's time and text (`health_status: healthy` has a space in its action, so
+/// the lines are kept whole).
+struct Timed {
+    at: SystemTime,
+    line: String,
+}
+
+/// The events of `container` since `since`, in order, with their times.
+fn timed_events(engine: &Engine, container: &str, since: SystemTime) -> Vec<Timed> {
+    let since = lifecycle::unix_time(since);
+    let until = lifecycle::unix_time(SystemTime::now());
+    let filter = format!("container={container}");
+    let output = engine.cli(&[
+        "events", "--since", &since, "--until", &until, "--filter", &filter,
+    ]);
+    assert_eq!(output.code, 0, "{output:?}");
+    output
+        .stdout
+        .lines()
+        .map(|line| {
+            let (time, _) = line.split_once(' ').unwrap();
+            Timed {
+                at: humantime::parse_rfc3339(time).unwrap(),
+                line: line.to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// The action word of an event line (`start`, `die`, `health_status:`).
+fn action(line: &str) -> &str {
+    line.split(' ').nth(2).unwrap_or("")
+}
+
+/// For each `die` followed by a `start`: the time between them (the restart delay plus the
+/// cost of a start).
+fn restart_gaps(events: &[Timed]) -> Vec<Duration> {
+    events
+        .windows(2)
+        .filter(|pair| action(&pair[0].line) == "die" && action(&pair[1].line) == "start")
+        .map(|pair| pair[1].at.duration_since(pair[0].at).unwrap())
+        .collect()
+}
+
+fn restart_count(engine: &Engine, name: &str) -> u32 {
+    engine.inspect(name, "{{.RestartCount}}").parse().unwrap()
+}
+
+fn status(engine: &Engine, name: &str) -> String {
+    engine.inspect(name, "{{.State.Status}}")
+}
+
+// ---------------------------------------------------------------------------------------
+// Restart policies
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn on_failure_3_restarts_three_times_with_a_growing_delay_then_gives_up() {
+    if !require_root("on_failure_3_restarts_three_times_with_a_growing_delay_then_gives_up") {
+        return;
+    }
+    let engine = Engine::new();
+    let since = SystemTime::now();
+    engine.run_detached(
+        "flaky",
+        &["--network", "none", "--restart", "on-failure:3"],
+        &["sh", "-c", "exit 1"],
+    );
+    wait_until("flaky has given up", 30 * SECOND, || {
+        status(&engine, "flaky") == "exited"
+    });
+    assert_eq!(restart_count(&engine, "flaky"), 3);
+    assert_eq!(engine.inspect("flaky", "{{.State.ExitCode}}"), "1");
+    assert!(
+        engine.ps_row("flaky").contains("Exited (1)"),
+        "{}",
+        engine.ps_row("flaky")
+    );
+    // No fourth restart, even after waiting past the next delay (800 ms).
+    std::thread::sleep(SECOND);
+    let events = timed_events(&engine, "flaky", since);
+    let actions: Vec<&str> = events.iter().map(|event| action(&event.line)).collect();
+    assert_eq!(
+        actions,
+        ["create", "start", "die", "start", "die", "start", "die", "start", "die"]
+    );
+    assert!(events
+        .iter()
+        .filter(|event| action(&event.line) == "die")
+        .all(|event| event.line.contains("exitCode=1")));
+    // ≈ 100, 200, 400 ms: each at least its delay, each longer than the one before.
+    let gaps = restart_gaps(&events);
+    assert_eq!(gaps.len(), 3, "{gaps:?}");
+    for (gap, delay_ms) in gaps.iter().zip([100, 200, 400]) {
+        assert!(*gap >= Duration::from_millis(delay_ms), "{gaps:?}");
+        assert!(
+            *gap < Duration::from_millis(delay_ms) + 3 * SECOND,
+            "{gaps:?}"
+        );
+    }
+    assert!(gaps[0] < gaps[1] && gaps[1] < gaps[2], "{gaps:?}");
+    assert!(
+        monitors_of(&engine.root()).is_empty(),
+        "the monitor gave up and left"
+    );
+}
+
+#[test]
+fn always_keeps_a_clean_exit_coming_back_until_stop() {
+    if !require_root("always_keeps_a_clean_exit_coming_back_until_stop") {
+        return;
+    }
+    let engine = Engine::new();
+    engine.run_detached(
+        "phoenix",
+        &["--network", "none", "--restart", "always"],
+        &["true"],
+    );
+    // After three restarts the delay is 800 ms: the container is `restarting` most of the
+    // time, and `ps` (without -a) still lists it, as docker does.
+    wait_until("phoenix restarting after 3 restarts", 30 * SECOND, || {
+        status(&engine, "phoenix") == "restarting" && restart_count(&engine, "phoenix") >= 3
+    });
+    let listed = engine.ok(&["ps", "--format", "{{.Names}} {{.Status}}"]);
+    assert!(listed.starts_with("phoenix Restarting (0) "), "{listed}");
+    // A stop during the delay cancels the pending restart at once (no grace period to wait:
+    // nothing runs).
+    let count = restart_count(&engine, "phoenix");
+    let started = std::time::Instant::now();
+    engine.ok(&["stop", "-t", "5", "phoenix"]);
+    assert!(started.elapsed() < 3 * SECOND, "{:?}", started.elapsed());
+    assert_eq!(status(&engine, "phoenix"), "exited");
+    std::thread::sleep(2 * SECOND);
+    assert_eq!(status(&engine, "phoenix"), "exited", "stopped for good");
+    assert_eq!(restart_count(&engine, "phoenix"), count);
+    assert!(monitors_of(&engine.root()).is_empty());
+
+    // A user's start begins a new life: the count starts over.
+    engine.ok(&["start", "phoenix"]);
+    wait_until("phoenix restarted again", 10 * SECOND, || {
+        restart_count(&engine, "phoenix") >= 1
+    });
+    assert!(restart_count(&engine, "phoenix") < count + 1);
+    // A stop of a running `always` container ends it too.
+    engine.ok(&["rm", "-f", "phoenix"]);
+    assert!(engine.records().is_empty());
+}
+
+#[test]
+fn a_run_longer_than_reset_after_starts_the_delay_over() {
+    if !require_root("a_run_longer_than_reset_after_starts_the_delay_over") {
+        return;
+    }
+    let engine = Engine::new();
+    let since = SystemTime::now();
+    // The fourth run lasts 1.5 s, longer than the reset time this test sets (1 s; docker's
+    // is 10 s): the delay after it is 100 ms again. The count lives in the container's own
+    // writable layer, which survives restarts.
+    let script = "n=$(cat /runs 2>/dev/null || echo 0); echo $((n+1)) > /runs; \
+                  if [ \"$n\" = 3 ]; then sleep 1.5; fi; exit 1";
+    let args = engine.run_args(
+        "run",
+        &[
+            "-d",
+            "--name",
+            "sleepy",
+            "--network",
+            "none",
+            "--restart",
+            "on-failure:5",
+        ],
+        &["sh", "-c", script],
+    );
+    let mut command = engine.command(&lifecycle::strs(&args));
+    command.env("MINI_DOCKER_RESTART_RESET_AFTER", "1s");
+    let output = finish(command, CLI_DEADLINE);
+    assert_eq!(output.code, 0, "{output:?}");
+    wait_until("sleepy has given up", 40 * SECOND, || {
+        status(&engine, "sleepy") == "exited"
+    });
+    assert_eq!(restart_count(&engine, "sleepy"), 5);
+    let gaps = restart_gaps(&timed_events(&engine, "sleepy", since));
+    assert_eq!(gaps.len(), 5, "{gaps:?}");
+    // 100, 200, 400 ms, then the long run: 100 ms again, then 200 ms.
+    assert!(gaps[0] < gaps[1] && gaps[1] < gaps[2], "{gaps:?}");
+    assert!(gaps[3] < gaps[2], "the long run reset the delay: {gaps:?}");
+    assert!(gaps[3] >= Duration::from_millis(100), "{gaps:?}");
+    assert!(gaps[4] >= Duration::from_millis(200), "{gaps:?}");
+}
+
+#[test]
+fn system_restore_after_a_reboot_brings_back_what_the_policies_say() {
+    if !require_root("system_restore_after_a_reboot_brings_back_what_the_policies_say") {
+        return;
+    }
+    let engine = Engine::new();
+    let sleeper = ["sleep", "1000"];
+    let none = ["--network", "none"];
+    for (name, policy) in [
+        ("always", "always"),
+        ("unless", "unless-stopped"),
+        ("stopped", "unless-stopped"),
+        ("stopped-always", "always"),
+        ("never", "no"),
+        ("failing", "on-failure"),
+    ] {
+        let mut flags = none.to_vec();
+        flags.extend(["--restart", policy]);
+        engine.run_detached(name, &flags, &sleeper);
+    }
+    // `sleep` as PID 1 ignores SIGTERM: a 1 s grace, then SIGKILL.
+    engine.ok(&["stop", "-t", "1", "stopped", "stopped-always"]);
+
+    // The reboot, simulated: every monitor and every container process dies at once.
+    for id in engine.all_ids() {
+        let state = engine.state_json(&id);
+        for key in ["MonitorPid", "Pid"] {
+            if let Some(pid) = state[key].as_i64().filter(|pid| *pid > 1) {
+                let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+            }
+        }
+    }
+    wait_until("every monitor is gone", 10 * SECOND, || {
+        monitors_of(&engine.root()).is_empty()
+    });
+    assert_eq!(status(&engine, "always"), "dead");
+
+    let restored = engine.cli(&["system", "restore"]);
+    assert_eq!(restored.code, 0, "{restored:?}");
+    let mut names: Vec<&str> = restored.stdout.lines().collect();
+    names.sort_unstable();
+    // `always` even after a user's stop (docker does the same); `unless-stopped` only if not
+    // stopped; `on-failure` because the reboot ended it; `no` never.
+    assert_eq!(names, ["always", "failing", "stopped-always", "unless"]);
+    for name in &names {
+        assert_eq!(status(&engine, name), "running", "{name}");
+    }
+    assert_eq!(status(&engine, "stopped"), "exited");
+    assert_eq!(status(&engine, "never"), "dead");
+    // Run again, it has nothing left to do.
+    let again = engine.cli(&["system", "restore"]);
+    assert_eq!((again.code, again.stdout.as_str()), (0, ""), "{again:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Health checks
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn seed_000_the_health_check_finds_a_web_server_that_stopped_serving() {
+    if !require_root("seed_000_the_health_check_finds_a_web_server_that_stopped_serving") {
+        return;
+    }
+    let engine = Engine::new();
+    let since = SystemTime::now();
+    let mut session = Session::new();
+    session.replace(engine.rootfs().display().to_string(), "busybox");
+    let mut flags = vec!["-d", "--name", "web", "--network", "none"];
+    flags.extend(["--health-cmd", WEB_CHECK]);
+    flags.extend(["--health-interval", "1s", "--health-retries", "2"]);
+    let run = engine.run_args("run", &flags, &WEB_SERVER);
+    let output = engine.command(&lifecycle::strs(&run)).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    session.record(
+        &format!(
+            "mini-docker run -d --name web --network none --health-cmd '{WEB_CHECK}' \\\n    \
+             --health-interval 1s --health-retries 2 \\\n    \
+             busybox sh -c '{}'",
+            WEB_SERVER[2]
+        ),
+        &output,
+    );
+    // The health, as `inspect` shows it: stable words for the book, unlike `ps`'s "Up 3
+    // seconds (healthy)", which the test checks too.
+    let health_status = |session: &mut Session| {
+        let template = "{{.State.Health.Status}}";
+        let output = engine
+            .command(&["inspect", "-f", template, "web"])
+            .output()
+            .unwrap();
+        session.record(&format!("mini-docker inspect -f '{template}' web"), &output);
+    };
+    assert!(
+        engine.ps_row("web").contains("(health: starting)"),
+        "{}",
+        engine.ps_row("web")
+    );
+    health_status(&mut session);
+    wait_until("web is healthy", 20 * SECOND, || {
+        engine.ps_row("web").contains("(healthy)")
+    });
+    health_status(&mut session);
+
+    // The seed's fault: the content disappears; the server still runs.
+    let removed = engine
+        .command(&["exec", "web", "rm", "/www/index.html"])
+        .output()
+        .unwrap();
+    assert!(removed.status.success(), "{removed:?}");
+    session.record("mini-docker exec web rm /www/index.html", &removed);
+    wait_until("web is unhealthy", 20 * SECOND, || {
+        engine.ps_row("web").contains("(unhealthy)")
+    });
+    health_status(&mut session);
+
+    let health: serde_json::Value =
+        serde_json::from_str(&engine.inspect("web", "{{json .State.Health}}")).unwrap();
+    assert_eq!(health["Status"], "unhealthy");
+    assert!(health["FailingStreak"].as_u64().unwrap() >= 2, "{health}");
+    let log = health["Log"].as_array().unwrap();
+    assert!(!log.is_empty() && log.len() <= 5, "{health}");
+    let last = log.last().unwrap();
+    assert_eq!(last["ExitCode"], 1, "{health}");
+    assert!(last["Output"].as_str().unwrap().contains("404"), "{health}");
+    assert!(log.iter().any(|entry| entry["ExitCode"] == 0), "{health}");
+
+    let events = timed_events(&engine, "web", since);
+    let health_events: Vec<&str> = events
+        .iter()
+        .filter(|event| action(&event.line) == "health_status:")
+        .map(|event| event.line.split(' ').nth(3).unwrap_or(""))
+        .collect();
+    assert_eq!(health_events, ["healthy", "unhealthy"]);
+    let since_text = lifecycle::unix_time(since);
+    let until_text = lifecycle::unix_time(SystemTime::now());
+    let output = engine
+        .command(&[
+            "events",
+            "--since",
+            &since_text,
+            "--until",
+            &until_text,
+            "--filter",
+            "event=health_status",
+        ])
+        .output()
+        .unwrap();
+    session.record(
+        "mini-docker events --since 1m --until 0s --filter event=health_status",
+        &output,
+    );
+    // The container itself was left alone: docker takes no action on unhealthy.
+    assert_eq!(status(&engine, "web"), "running");
+    assert_eq!(restart_count(&engine, "web"), 0);
+    session.assert_matches_book("ch09-health");
+}
+
+#[test]
+fn a_probe_over_its_timeout_fails_with_exit_code_minus_1() {
+    if !require_root("a_probe_over_its_timeout_fails_with_exit_code_minus_1") {
+        return;
+    }
+    let engine = Engine::new();
+    engine.run_detached(
+        "slow",
+        &[
+            "--network",
+            "none",
+            "--health-cmd",
+            "sleep 10",
+            "--health-timeout",
+            "300ms",
+            "--health-interval",
+            "500ms",
+            "--health-retries",
+            "1",
+        ],
+        &["sleep", "1000"],
+    );
+    wait_until("slow is unhealthy", 20 * SECOND, || {
+        engine.ps_row("slow").contains("(unhealthy)")
+    });
+    let health: serde_json::Value =
+        serde_json::from_str(&engine.inspect("slow", "{{json .State.Health}}")).unwrap();
+    let first = &health["Log"][0];
+    assert_eq!(first["ExitCode"], -1, "{health}");
+    assert_eq!(
+        first["Output"], "Health check exceeded timeout (300ms)",
+        "{health}"
+    );
+    // Killed at its timeout, not left to finish its 10 s.
+    let start = humantime::parse_rfc3339(first["Start"].as_str().unwrap()).unwrap();
+    let end = humantime::parse_rfc3339(first["End"].as_str().unwrap()).unwrap();
+    let took = end.duration_since(start).unwrap();
+    assert!(
+        took >= Duration::from_millis(300) && took < 3 * SECOND,
+        "{took:?}"
+    );
+}
+
+#[test]
+fn no_probes_while_paused() {
+    if !require_root("no_probes_while_paused") {
+        return;
+    }
+    let engine = Engine::new();
+    engine.run_detached(
+        "frozen",
+        &[
+            "--network",
+            "none",
+            "--health-cmd",
+            "true",
+            "--health-interval",
+            "300ms",
+        ],
+        &["sleep", "1000"],
+    );
+    let probes = || -> usize {
+        let health: serde_json::Value =
+            serde_json::from_str(&engine.inspect("frozen", "{{json .State.Health}}")).unwrap();
+        // The log keeps 5; the newest start time tells whether a new probe ran.
+        health["Log"].as_array().map_or(0, Vec::len)
+    };
+    wait_until("frozen is healthy", 10 * SECOND, || probes() >= 1);
+    engine.ok(&["pause", "frozen"]);
+    let before = engine.inspect("frozen", "{{json .State.Health.Log}}");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        engine.inspect("frozen", "{{json .State.Health.Log}}"),
+        before,
+        "a probe ran while paused"
+    );
+    engine.ok(&["unpause", "frozen"]);
+    wait_until("probes run again", 10 * SECOND, || {
+        engine.inspect("frozen", "{{json .State.Health.Log}}") != before
+    });
+}
+
+#[test]
+fn health_on_failure_restart_brings_it_back_and_kill_leaves_it_down() {
+    if !require_root("health_on_failure_restart_brings_it_back_and_kill_leaves_it_down") {
+        return;
+    }
+    let engine = Engine::new();
+    let failing = [
+        "--network",
+        "none",
+        "--health-cmd",
+        "test -e /ready",
+        "--health-interval",
+        "300ms",
+        "--health-retries",
+        "1",
+    ];
+    let mut flags = failing.to_vec();
+    flags.extend(["--health-on-failure", "restart"]);
+    engine.run_detached("mender", &flags, &["sleep", "1000"]);
+    wait_until("mender restarted twice", 30 * SECOND, || {
+        restart_count(&engine, "mender") >= 2
+    });
+    // Restarted through the restart machinery: a policy of `no` did not stop it, and it is
+    // running (or about to) again, not exited.
+    assert_eq!(
+        engine.inspect("mender", "{{.HostConfig.RestartPolicy.Name}}"),
+        "no"
+    );
+    assert_ne!(status(&engine, "mender"), "exited");
+
+    let mut flags = failing.to_vec();
+    flags.extend(["--health-on-failure", "kill"]);
+    engine.run_detached("victim", &flags, &["sleep", "1000"]);
+    wait_until("victim killed", 20 * SECOND, || {
+        status(&engine, "victim") == "exited"
+    });
+    assert_eq!(engine.inspect("victim", "{{.State.ExitCode}}"), "137");
+    std::thread::sleep(SECOND);
+    assert_eq!(status(&engine, "victim"), "exited");
+    assert_eq!(restart_count(&engine, "victim"), 0);
+}
+
+#[test]
+fn bad_self_healing_flags_make_nothing() {
+    if !require_root("bad_self_healing_flags_make_nothing") {
+        return;
+    }
+    let engine = Engine::new();
+    for (flags, message) in [
+        (
+            vec!["--rm", "--restart", "always"],
+            "mini-docker: Conflicting options: --restart and --rm",
+        ),
+        (
+            vec!["--restart", "sometimes"],
+            "mini-docker: invalid restart policy: unknown policy 'sometimes'; use one of 'no', \
+             'always', 'on-failure', or 'unless-stopped'",
+        ),
+        (
+            vec!["--restart", "always:3"],
+            "mini-docker: invalid restart policy: maximum retry count can only be used with \
+             'on-failure'",
+        ),
+        (
+            vec!["--health-interval", "soon", "--health-cmd", "true"],
+            "mini-docker: invalid argument \"soon\" for \"--health-interval\" flag: invalid \
+             duration \"soon\": unknown unit \"soon\"",
+        ),
+        (
+            vec!["--no-healthcheck", "--health-cmd", "true"],
+            "mini-docker: --no-healthcheck conflicts with --health-* options",
+        ),
+        (
+            vec!["--health-on-failure", "reboot"],
+            "mini-docker: invalid --health-on-failure \"reboot\": use none, kill, restart or stop",
+        ),
+    ] {
+        let output = engine.run(&flags, &["true"]);
+        assert_eq!(output.code, 125, "{flags:?}: {output:?}");
+        assert_eq!(output.stderr.trim_end(), message, "{flags:?}");
+        assert!(engine.records().is_empty(), "{flags:?} left a record");
+    }
+}
