@@ -61,3 +61,37 @@ fn bad_flags_are_engine_errors() {
     let (code, _) = output_of(&["frobnicate"]);
     assert_eq!(code, 125);
 }
+
+/// The example systemd unit runs a command this binary has: `system restore`, with no
+/// flags it does not know.
+#[test]
+fn the_systemd_unit_runs_system_restore() {
+    let unit = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("systemd/mini-docker-restore.service"),
+    )
+    .unwrap();
+    let exec_start = unit
+        .lines()
+        .find_map(|line| line.strip_prefix("ExecStart="))
+        .expect("the unit has an ExecStart line");
+    let mut words = exec_start.split_whitespace();
+    assert_eq!(words.next(), Some("/usr/local/bin/mini-docker"));
+    let args: Vec<&str> = words.collect();
+    assert_eq!(args, ["system", "restore"]);
+    let mut help = args.clone();
+    help.push("--help");
+    let (code, text) = output_of(&help);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("Start the containers whose restart policy"),
+        "{text}"
+    );
+    for key in [
+        "Type=oneshot",
+        "KillMode=process",
+        "WantedBy=multi-user.target",
+    ] {
+        assert!(unit.lines().any(|line| line == key), "{key} missing");
+    }
+}

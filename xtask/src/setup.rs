@@ -202,6 +202,8 @@ pub fn demo() -> Result<(), String> {
         ("chapter07", &["walk", DEFAULT_ROOTFS]),
         ("chapter08", &["plan"]),
         ("chapter08", &["walk", DEFAULT_ROOTFS]),
+        ("chapter09", &["timeline"]),
+        ("chapter09", &["flap", DEFAULT_ROOTFS]),
         ("mini-docker", &["doctor"]),
     ];
     for (binary, args) in steps {
