@@ -181,7 +181,7 @@ fn import_default_image() -> Result<(), String> {
 pub fn demo() -> Result<(), String> {
     run(cargo().args(["build", "--workspace"]))?;
     build_default_rootfs()?;
-    let steps: [(&str, &[&str]); 15] = [
+    let steps: [(&str, &[&str]); 17] = [
         ("chapter01", &["run", "/bin/sh", "-c", "exit 3"]),
         ("chapter01", &["run", "/bin/sh", "-c", "kill -9 $$"]),
         ("chapter02", &["run"]),

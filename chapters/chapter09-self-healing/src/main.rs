@@ -54,12 +54,15 @@ fn main() {
     }
 }
 
+/// A title, a policy, and the exits `(code, run length)` it meets.
+type Story = (&'static str, RestartPolicy, Vec<(i32, Duration)>);
+
 // ANCHOR: timelines
 /// The restart policy's decisions for three stories, computed, not run.
 fn timelines() -> String {
     let backoff = Backoff::default();
     let quick = Duration::from_millis(30);
-    let stories: [(&str, RestartPolicy, Vec<(i32, Duration)>); 3] = [
+    let stories: [Story; 3] = [
         (
             "on-failure:3, a command that fails at once",
             RestartPolicy::OnFailure { max_retries: 3 },
