@@ -19,7 +19,7 @@ mod lifecycle;
 
 use std::time::{Duration, SystemTime};
 
-use lifecycle::{finish, monitors_of, wait_until, Engine, CLI_DEADLINE};
+use lifecycle::{finish, monitors_of, wait_until, Engine, EventLine, CLI_DEADLINE};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use testkit::require_root;
@@ -30,54 +30,26 @@ const SECOND: Duration = Duration::from_secs(1);
 /// The health check of seed 000, on busybox: the page must be served.
 const WEB_CHECK: &str = "wget -q -O /dev/null http://127.0.0.1/ || exit 1";
 
-/// A busybox httpd serving `/www/index.html` in the foreground.
-const WEB_SERVER: [&str; 3] = [
-    "sh",
-    "-c",
-    "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -h /www",
-];
+/// A busybox httpd serving `/www` in the foreground. It starts with no page: the test puts
+/// it there when it is ready to see the container turn healthy, so `starting` cannot be
+/// missed however slow the machine is.
+const WEB_SERVER: [&str; 3] = ["sh", "-c", "mkdir -p /www && exec httpd -f -h /www"];
 
-/// One event line's time and text (`health_status: healthy` has a space in its action, so
-/// the lines are kept whole).
-struct Timed {
-    at: SystemTime,
-    line: String,
-}
+/// The command that publishes the page, run with `exec` inside the container.
+const PUBLISH_PAGE: &str = "echo hello > /www/index.html";
 
-/// The events of `container` since `since`, in order, with their times.
-fn timed_events(engine: &Engine, container: &str, since: SystemTime) -> Vec<Timed> {
-    let since = lifecycle::unix_time(since);
-    let until = lifecycle::unix_time(SystemTime::now());
-    let filter = format!("container={container}");
-    let output = engine.cli(&[
-        "events", "--since", &since, "--until", &until, "--filter", &filter,
-    ]);
-    assert_eq!(output.code, 0, "{output:?}");
-    output
-        .stdout
-        .lines()
-        .map(|line| {
-            let (time, _) = line.split_once(' ').unwrap();
-            Timed {
-                at: humantime::parse_rfc3339(time).unwrap(),
-                line: line.to_owned(),
-            }
-        })
-        .collect()
-}
-
-/// The action word of an event line (`start`, `die`, `health_status:`).
-fn action(line: &str) -> &str {
-    line.split(' ').nth(2).unwrap_or("")
+/// When an event happened.
+fn time_of(event: &EventLine) -> SystemTime {
+    humantime::parse_rfc3339(&event.time).unwrap()
 }
 
 /// For each `die` followed by a `start`: the time between them (the restart delay plus the
 /// cost of a start).
-fn restart_gaps(events: &[Timed]) -> Vec<Duration> {
+fn restart_gaps(events: &[EventLine]) -> Vec<Duration> {
     events
         .windows(2)
-        .filter(|pair| action(&pair[0].line) == "die" && action(&pair[1].line) == "start")
-        .map(|pair| pair[1].at.duration_since(pair[0].at).unwrap())
+        .filter(|pair| pair[0].action == "die" && pair[1].action == "start")
+        .map(|pair| time_of(&pair[1]).duration_since(time_of(&pair[0])).unwrap())
         .collect()
 }
 
@@ -117,16 +89,16 @@ fn on_failure_3_restarts_three_times_with_a_growing_delay_then_gives_up() {
     );
     // No fourth restart, even after waiting past the next delay (800 ms).
     std::thread::sleep(SECOND);
-    let events = timed_events(&engine, "flaky", since);
-    let actions: Vec<&str> = events.iter().map(|event| action(&event.line)).collect();
+    let events = engine.events_of("flaky", since);
+    let actions: Vec<&str> = events.iter().map(|event| event.action.as_str()).collect();
     assert_eq!(
         actions,
         ["create", "start", "die", "start", "die", "start", "die", "start", "die"]
     );
     assert!(events
         .iter()
-        .filter(|event| action(&event.line) == "die")
-        .all(|event| event.line.contains("exitCode=1")));
+        .filter(|event| event.action == "die")
+        .all(|event| event.attribute("exitCode") == Some("1")));
     // ≈ 100, 200, 400 ms: each at least its delay, each longer than the one before.
     let gaps = restart_gaps(&events);
     assert_eq!(gaps.len(), 3, "{gaps:?}");
@@ -218,7 +190,7 @@ fn a_run_longer_than_reset_after_starts_the_delay_over() {
         status(&engine, "sleepy") == "exited"
     });
     assert_eq!(restart_count(&engine, "sleepy"), 5);
-    let gaps = restart_gaps(&timed_events(&engine, "sleepy", since));
+    let gaps = restart_gaps(&engine.events_of("sleepy", since));
     assert_eq!(gaps.len(), 5, "{gaps:?}");
     // 100, 200, 400 ms, then the long run: 100 ms again, then 200 ms.
     assert!(gaps[0] < gaps[1] && gaps[1] < gaps[2], "{gaps:?}");
@@ -294,9 +266,17 @@ fn seed_000_the_health_check_finds_a_web_server_that_stopped_serving() {
     let since = SystemTime::now();
     let mut session = Session::new();
     session.replace(engine.rootfs().display().to_string(), "busybox");
+    // Until the page exists every probe fails (404), but inside the 60 s start period a
+    // failure does not count: the container stays `starting`, probed every second.
     let mut flags = vec!["-d", "--name", "web", "--network", "none"];
     flags.extend(["--health-cmd", WEB_CHECK]);
     flags.extend(["--health-interval", "1s", "--health-retries", "2"]);
+    flags.extend([
+        "--health-start-period",
+        "60s",
+        "--health-start-interval",
+        "1s",
+    ]);
     let run = engine.run_args("run", &flags, &WEB_SERVER);
     let output = engine.command(&lifecycle::strs(&run)).output().unwrap();
     assert!(output.status.success(), "{output:?}");
@@ -304,6 +284,7 @@ fn seed_000_the_health_check_finds_a_web_server_that_stopped_serving() {
         &format!(
             "mini-docker run -d --name web --network none --health-cmd '{WEB_CHECK}' \\\n    \
              --health-interval 1s --health-retries 2 \\\n    \
+             --health-start-period 60s --health-start-interval 1s \\\n    \
              busybox sh -c '{}'",
             WEB_SERVER[2]
         ),
@@ -319,12 +300,29 @@ fn seed_000_the_health_check_finds_a_web_server_that_stopped_serving() {
             .unwrap();
         session.record(&format!("mini-docker inspect -f '{template}' web"), &output);
     };
+    // Let a few probes fail first: they must not count inside the start period.
+    wait_until("two probes have failed", 20 * SECOND, || {
+        let health = engine.inspect("web", "{{json .State.Health}}");
+        serde_json::from_str::<serde_json::Value>(&health).unwrap()["Log"]
+            .as_array()
+            .is_some_and(|log| log.len() >= 2)
+    });
     assert!(
         engine.ps_row("web").contains("(health: starting)"),
         "{}",
         engine.ps_row("web")
     );
     health_status(&mut session);
+
+    let published = engine
+        .command(&["exec", "web", "sh", "-c", PUBLISH_PAGE])
+        .output()
+        .unwrap();
+    assert!(published.status.success(), "{published:?}");
+    session.record(
+        &format!("mini-docker exec web sh -c '{PUBLISH_PAGE}'"),
+        &published,
+    );
     wait_until("web is healthy", 20 * SECOND, || {
         engine.ps_row("web").contains("(healthy)")
     });
@@ -353,11 +351,10 @@ fn seed_000_the_health_check_finds_a_web_server_that_stopped_serving() {
     assert!(last["Output"].as_str().unwrap().contains("404"), "{health}");
     assert!(log.iter().any(|entry| entry["ExitCode"] == 0), "{health}");
 
-    let events = timed_events(&engine, "web", since);
+    let events = engine.events_of("web", since);
     let health_events: Vec<&str> = events
         .iter()
-        .filter(|event| action(&event.line) == "health_status:")
-        .map(|event| event.line.split(' ').nth(3).unwrap_or(""))
+        .filter_map(|event| event.action.strip_prefix("health_status: "))
         .collect();
     assert_eq!(health_events, ["healthy", "unhealthy"]);
     let since_text = lifecycle::unix_time(since);

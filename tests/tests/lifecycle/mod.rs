@@ -534,9 +534,12 @@ impl PtySession {
 }
 
 /// One line of `mini-docker events`:
-/// `<time> container <action> <id> (key=value, …)`.
+/// `<time> container <action> <id> (key=value, …)`. The action of a health event has two
+/// words (`health_status: healthy`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventLine {
+    /// RFC 3339 with nanoseconds, as printed.
+    pub time: String,
     pub action: String,
     pub id: String,
     pub attributes: Vec<(String, String)>,
@@ -544,15 +547,16 @@ pub struct EventLine {
 
 impl EventLine {
     pub fn parse(line: &str) -> Option<EventLine> {
-        let mut words = line.splitn(5, ' ');
-        let (_time, kind) = (words.next()?, words.next()?);
-        if kind != "container" {
-            return None;
+        let (time, rest) = line.split_once(' ')?;
+        let rest = rest.strip_prefix("container ")?;
+        let (mut action, mut rest) = rest.split_once(' ').map(|(a, r)| (a.to_owned(), r))?;
+        if action.ends_with(':') {
+            let (status, after) = rest.split_once(' ')?;
+            action = format!("{action} {status}");
+            rest = after;
         }
-        let action = words.next()?.to_owned();
-        let id = words.next()?.to_owned();
-        let attributes = words
-            .next()
+        let (id, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+        let attributes = Some(rest)
             .and_then(|rest| rest.strip_prefix('(')?.strip_suffix(')'))
             .map(|inside| {
                 inside
@@ -563,8 +567,9 @@ impl EventLine {
             })
             .unwrap_or_default();
         Some(EventLine {
+            time: time.to_owned(),
             action,
-            id,
+            id: id.to_owned(),
             attributes,
         })
     }
