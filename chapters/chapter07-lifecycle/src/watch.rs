@@ -32,6 +32,7 @@ impl StateWatch {
         Ok(StateWatch { inotify })
     }
 
+    // ANCHOR: wait_until
     /// Sleeps until something changed in the directory or `deadline` passed; true if
     /// something changed. The events themselves are read and dropped: the caller reads the
     /// state again either way.
@@ -48,6 +49,7 @@ impl StateWatch {
         }
         changed
     }
+    // ANCHOR_END: wait_until
 }
 
 #[cfg(test)]

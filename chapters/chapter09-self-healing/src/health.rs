@@ -331,6 +331,7 @@ impl HealthRules for Health {
         self.failing_streak = 0;
     }
 
+    // ANCHOR: record
     /// Applies one probe result; returns the new status when it changed (the monitor's cue for a
     /// `health_status` event).
     ///
@@ -364,6 +365,7 @@ impl HealthRules for Health {
         }
         (self.status != before).then_some(self.status)
     }
+    // ANCHOR_END: record
 }
 
 /// Cuts `output` to at most [`MAX_OUTPUT_BYTES`] and marks the cut with `...`, as docker does.
@@ -392,6 +394,7 @@ pub fn timed_out(start: String, end: String, timeout: Duration) -> ProbeResult {
     }
 }
 
+// ANCHOR: next_delay
 /// How long to wait before the next probe, counted from the end of the last one (or from the
 /// start of the container for the first probe): the start interval while still `starting` and
 /// `since_start` (time since the container started) is inside the start period, else the
@@ -403,6 +406,7 @@ pub fn next_delay(config: &HealthConfig, health: &Health, since_start: Duration)
         config.interval()
     }
 }
+// ANCHOR_END: next_delay
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -192,6 +192,7 @@ impl Default for Backoff {
     }
 }
 
+// ANCHOR: decide
 /// Decides whether the container comes back after an exit, and after how long.
 ///
 /// Docker's rule: the delay starts at `initial` and doubles with each restart, capped at `max`;
@@ -218,7 +219,9 @@ pub fn decide(policy: &RestartPolicy, facts: &ExitFacts, backoff: &Backoff) -> D
         Decision::StayDown
     }
 }
+// ANCHOR_END: decide
 
+// ANCHOR: next_delay
 /// The delay before the next restart: `initial` after a long run (or for the first restart),
 /// else twice the previous one, never above `max`.
 fn next_delay(facts: &ExitFacts, backoff: &Backoff) -> Duration {
@@ -231,7 +234,9 @@ fn next_delay(facts: &ExitFacts, backoff: &Backoff) -> Duration {
     };
     doubled.min(backoff.max)
 }
+// ANCHOR_END: next_delay
 
+// ANCHOR: start_at_boot
 /// Whether `system restore` starts the container after a host reboot.
 ///
 /// `was_running`: the container was running, or restarting (waiting out a delay), when the host
@@ -263,6 +268,7 @@ pub fn start_at_boot(policy: &RestartPolicy, manually_stopped: bool, was_running
         RestartPolicy::OnFailure { .. } => was_running && !manually_stopped,
     }
 }
+// ANCHOR_END: start_at_boot
 
 /// The decisions for a sequence of exits `(exit code, run length)`, one line each, for the book:
 /// `exit 1 after 0.0s → restart #1 in 100ms` … `exit 1 after 0.0s → stays down (3 restarts,
