@@ -116,6 +116,42 @@ fn on_failure_3_restarts_three_times_with_a_growing_delay_then_gives_up() {
     );
 }
 
+/// `run` without `-d` and `wait` report the end of a *run*, as docker's do: with a policy
+/// that never gives up, waiting for the container's last exit would never return.
+#[test]
+fn run_and_wait_return_at_the_end_of_a_run_not_of_the_policy() {
+    if !require_root("run_and_wait_return_at_the_end_of_a_run_not_of_the_policy") {
+        return;
+    }
+    let engine = Engine::new();
+    let flags = [
+        "--name",
+        "again",
+        "--network",
+        "none",
+        "--restart",
+        "always",
+    ];
+    let run = engine.run_args("run", &flags, &["sh", "-c", "sleep 0.2; exit 4"]);
+    let run = finish(engine.command(&lifecycle::strs(&run)), 20 * SECOND);
+    assert_eq!(run.code, 4, "{run:?}");
+    wait_until("again is restarted", 10 * SECOND, || {
+        restart_count(&engine, "again") >= 1
+    });
+
+    // `wait` finds it running or waiting to restart, and returns when that run ends.
+    let waited = finish(engine.command(&["wait", "again"]), 20 * SECOND);
+    assert_eq!((waited.code, waited.stdout.trim()), (0, "4"), "{waited:?}");
+    // The policy goes on: the container was not stopped by any of this.
+    assert_ne!(status(&engine, "again"), "exited");
+
+    // Stopped during a delay or a run, its run is over: `wait` returns at once.
+    engine.ok(&["stop", "-t", "1", "again"]);
+    let waited = finish(engine.command(&["wait", "again"]), 5 * SECOND);
+    assert_eq!(waited.code, 0, "{waited:?}");
+    assert_eq!(status(&engine, "again"), "exited");
+}
+
 #[test]
 fn always_keeps_a_clean_exit_coming_back_until_stop() {
     if !require_root("always_keeps_a_clean_exit_coming_back_until_stop") {

@@ -3,7 +3,7 @@
 //! none needs a daemon.
 
 use std::fs::File;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError;
 use chapter06::chapter05::chapter04::{Cgroup, Hierarchy};
@@ -13,8 +13,9 @@ use crate::launch::{start_monitor, MonitorProgram, Started};
 use crate::lock;
 use crate::monitor::event;
 use crate::signals::{parse_signal, ProcessHandle};
-use crate::state::{Status, Transition};
+use crate::state::{State, Status, Transition};
 use crate::store::{Container, ContainerStore};
+use crate::watch::StateWatch;
 
 /// How long `rm -f`, `kill` and the end of `stop` wait for a killed container's monitor.
 const KILLED_GRACE: Duration = Duration::from_secs(30);
@@ -174,19 +175,69 @@ fn open_monitor_lock(container: &Container) -> Result<File, ContainerError> {
         .map_err(|error| ContainerError::io("open the monitor's lock file", error))
 }
 
-/// `wait`: blocks until the container stops, returns its exit code.
+/// `wait`: blocks until the container's current run ends, returns its exit code.
+///
+/// As in docker, that is the end of a *run*, not of the container's life: a container
+/// whose restart policy will start it again has ended its run when it turns `restarting`,
+/// and `wait` returns then, with the run's exit code. `wait` on a container that is
+/// waiting out a restart delay returns at the end of its next run (or when a user stops
+/// it).
+///
+/// Every end of a run is a rename of `state.json` (or the directory going away, for
+/// `--rm`), so `wait` sleeps on an inotify watch of the container directory
+/// ([`StateWatch`], the one a monitor waiting to restart uses) rather than polling. A monitor killed with SIGKILL writes nothing: for
+/// that case alone, `wait` also looks at the monitor's lock once a second.
 pub fn wait(store: &ContainerStore, reference: &str) -> Result<i32, ContainerError> {
     let container = store.get(reference)?;
-    if container.monitor_alive() {
-        let monitor = open_monitor_lock(&container)?;
-        lock::wait_released(&monitor, None);
+    // Watch first, read again second: an end written between the two still wakes us.
+    let watch = StateWatch::new(container.dir()).ok();
+    let first = match store.load(container.id()) {
+        Ok(first) => first,
+        Err(_) => return exit_code_after_removal(store, reference, container.id()),
+    };
+    let mut current = first.clone();
+    while !run_has_ended(&first.state, &current.state, current.monitor_alive()) {
+        let recheck = Instant::now() + MONITOR_RECHECK;
+        match &watch {
+            Some(watch) => {
+                watch.wait_until(recheck);
+            }
+            None => std::thread::sleep(Duration::from_millis(50)),
+        }
+        current = match store.load(container.id()) {
+            Ok(current) => current,
+            Err(_) => return exit_code_after_removal(store, reference, container.id()),
+        };
     }
-    match store.load(container.id()) {
-        Ok(container) => Ok(container.state.exit_code),
-        // Removed meanwhile (`--rm`): its last `die` event still tells how it ended.
-        Err(_) => last_exit_code(store, container.id())
-            .ok_or_else(|| ContainerError::Invalid(format!("No such container: {reference}"))),
+    Ok(current.state.exit_code)
+}
+
+/// How often `wait` checks that the monitor it relies on still lives.
+const MONITOR_RECHECK: Duration = Duration::from_secs(1);
+
+/// Whether the run that `wait` found (`first`) is over, seen from the state now.
+///
+/// Running or paused: not yet, while a monitor watches over it (without one, it is dead and
+/// will never record an end). Restarting: only once a later run has ended too (its finish
+/// time moved on); a user's stop during the delay makes it `exited`. Any other status:
+/// nothing runs.
+fn run_has_ended(first: &State, now: &State, monitor_alive: bool) -> bool {
+    match now.status {
+        Status::Running | Status::Paused | Status::Removing => !monitor_alive,
+        Status::Restarting => !monitor_alive || now.finished_at != first.finished_at,
+        Status::Created | Status::Exited | Status::Dead => true,
     }
+}
+
+/// `wait`'s answer for a container removed meanwhile (`--rm`, or `rm -f` by another CLI):
+/// its last `die` event still tells how it ended.
+fn exit_code_after_removal(
+    store: &ContainerStore,
+    reference: &str,
+    id: &str,
+) -> Result<i32, ContainerError> {
+    last_exit_code(store, id)
+        .ok_or_else(|| ContainerError::Invalid(format!("No such container: {reference}")))
 }
 
 /// The exit code of the newest `die` event of container `id`.
@@ -308,4 +359,65 @@ pub fn rename(
         &[("oldName", &format!("/{old}"))],
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(status: Status, finished_at: &str) -> State {
+        let mut state = State {
+            finished_at: finished_at.to_owned(),
+            ..State::default()
+        };
+        state.set_status(status);
+        state
+    }
+
+    #[test]
+    fn wait_returns_at_the_end_of_the_run_it_found() {
+        let running = state(Status::Running, "T0");
+        // Still running, or restarted already without our noticing the gap: not yet.
+        assert!(!run_has_ended(&running, &running, true));
+        assert!(!run_has_ended(&running, &state(Status::Paused, "T0"), true));
+        // The run ended: stays down, or is about to be restarted by its policy.
+        assert!(run_has_ended(&running, &state(Status::Exited, "T1"), true));
+        assert!(run_has_ended(
+            &running,
+            &state(Status::Restarting, "T1"),
+            true
+        ));
+        // The monitor was killed: nobody will ever record the end.
+        assert!(run_has_ended(&running, &running, false));
+    }
+
+    #[test]
+    fn wait_on_a_restarting_container_waits_for_its_next_run_to_end() {
+        let restarting = state(Status::Restarting, "T1");
+        assert!(!run_has_ended(&restarting, &restarting, true));
+        assert!(!run_has_ended(
+            &restarting,
+            &state(Status::Running, "T1"),
+            true
+        ));
+        assert!(run_has_ended(
+            &restarting,
+            &state(Status::Restarting, "T2"),
+            true
+        ));
+        // A user's stop during the delay.
+        assert!(run_has_ended(
+            &restarting,
+            &state(Status::Exited, "T1"),
+            true
+        ));
+    }
+
+    #[test]
+    fn wait_on_a_container_that_does_not_run_returns_at_once() {
+        for status in [Status::Created, Status::Exited, Status::Dead] {
+            let now = state(status, "T0");
+            assert!(run_has_ended(&now, &now, false), "{status:?}");
+        }
+    }
 }

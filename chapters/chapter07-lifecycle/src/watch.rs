@@ -1,11 +1,12 @@
 //! Waiting for a container's state to change, without a daemon to tell us.
 //!
 //! A monitor that waits out a restart delay (chapter 9) must hear at once when a user runs
-//! `stop` or `rm -f`. Those CLIs have no line to the monitor; what they do is write the
-//! container's `state.json` — always by writing a temporary file and renaming it over the
-//! old one ([`crate::store`]). So the monitor asks the kernel to watch the container's
-//! directory for a file moved into it (inotify(7), `IN_MOVED_TO`) and sleeps in poll(2)
-//! until that happens or its delay is over. No polling loop, no signal, no pid to trust.
+//! `stop` or `rm -f`, and `wait` must hear at once when a run ends. Nobody has a line to
+//! the one waiting; what every change does is write the container's `state.json`, always
+//! by writing a temporary file and renaming it over the old one ([`crate::store`]). So the
+//! waiter asks the kernel to watch the container's directory for a file moved into it
+//! (inotify(7), `IN_MOVED_TO`) and sleeps in poll(2) until that happens or its deadline
+//! passes. No polling loop, no signal, no pid to trust.
 
 use std::os::fd::AsFd;
 use std::path::Path;

@@ -301,7 +301,12 @@ fn start_attached(
     match outcome {
         Ok(Outcome::Exited(code)) => {
             // For --rm, the monitor removes the container before it exits: wait for that.
-            chapter07::lock::wait_released(&started.monitor_lock, None);
+            // Otherwise the exit is recorded before the monitor sends it, and the monitor
+            // may live on to restart the container (chapter 9): `run` returns now, as
+            // docker's does at the first exit.
+            if container.record.host_config.auto_remove {
+                chapter07::lock::wait_released(&started.monitor_lock, None);
+            }
             if store.load(container.id()).is_ok_and(|c| c.state.oom_killed) {
                 print_error(&"the container ran out of memory: the kernel's OOM killer ended it (OOMKilled)");
             }
