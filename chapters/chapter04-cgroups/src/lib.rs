@@ -35,12 +35,14 @@
 //! - [`cgroup`] — create, apply, add a process, freeze, stats, OOM, remove.
 //! - [`stats`] — the numbers `docker stats` shows.
 //! - [`host_side`] — the cgroup as chapter 3's host-side step of a run.
+//! - [`join`] — the child moving itself into its cgroup: v1's way around a slow lock.
 //! - [`limited`] — a limited container held by the caller (the demo runs several).
 
 pub mod backend;
 pub mod cgroup;
 pub mod hierarchy;
 pub mod host_side;
+pub mod join;
 pub mod limited;
 pub mod plan;
 pub mod resources;
@@ -53,6 +55,7 @@ pub use cgroup::Cgroup;
 pub use chapter03;
 pub use hierarchy::Hierarchy;
 pub use host_side::CgroupHostSide;
+pub use join::JoinCgroup;
 pub use limited::LimitedContainer;
 pub use plan::{CgroupPlan, Controller, Version};
 pub use resources::{ResourceFlags, Resources, SystemHost};

@@ -374,3 +374,93 @@ fn a_container_that_fails_to_start_leaves_no_cgroup() {
     assert_eq!(error.exit_code(), 127);
     assert_cgroup_gone(id.as_str());
 }
+
+/// Kills and reaps a forked test child, even when the test fails.
+struct ForkedChild(nix::unistd::Pid);
+
+impl Drop for ForkedChild {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(self.0, nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(self.0, None);
+    }
+}
+
+#[test]
+fn on_v1_the_child_moves_itself_into_its_cgroup_and_on_v2_the_host_moves_it() {
+    if !require_root("chapter04: joining a cgroup") {
+        return;
+    }
+    use chapter04::chapter03::chapter01::ChildStep;
+    use chapter04::chapter03::HostSide;
+    use chapter04::{plan_for, CgroupHostSide, Version};
+
+    let hierarchy = Hierarchy::detect().unwrap();
+    let version = hierarchy.version();
+    let id = ContainerId::generate().unwrap();
+    let name = id.as_str().to_owned();
+    let _remove = Cleanup::new(|| {
+        if let Ok(cgroup) = Cgroup::open(&Hierarchy::detect().unwrap(), id.as_str()) {
+            let _ = cgroup.remove();
+        }
+    });
+    let plan = plan_for(version, &resources(&["-m", "64M"]));
+    let mut host_side = CgroupHostSide::new(hierarchy, &name, plan);
+    let join = host_side.prepare_for_child().unwrap();
+    // The group exists, limits and all, before there is any child to put in it.
+    let made = Cgroup::open(&Hierarchy::detect().unwrap(), &name).unwrap();
+    assert_eq!(made.stats().memory_limit, Some(64 * 1024 * 1024));
+    assert_eq!(join.is_some(), version == Version::V1, "{version:?}");
+
+    let (hold, release) = nix::unistd::pipe().unwrap();
+    // SAFETY: the child only makes system calls (the join's writes, a read) and _exits: all
+    // async-signal-safe, as a child of a multi-threaded test harness must.
+    let child = match unsafe { nix::unistd::fork() }.unwrap() {
+        nix::unistd::ForkResult::Child => {
+            let code = match &join {
+                Some(join) if join.run().is_err() => 1,
+                _ => 0,
+            };
+            let mut byte = [0u8; 1];
+            // SAFETY: blocks until the parent closes the pipe (or dies).
+            unsafe {
+                libc::read(
+                    std::os::fd::AsRawFd::as_raw_fd(&hold),
+                    byte.as_mut_ptr().cast(),
+                    1,
+                )
+            };
+            // SAFETY: leaves the forked copy of the harness without running its destructors.
+            unsafe { libc::_exit(code) }
+        }
+        nix::unistd::ForkResult::Parent { child } => ForkedChild(child),
+    };
+    drop(hold);
+    // v1: nothing for the host to do; v2: the host writes the pid.
+    assert_eq!(
+        host_side.before_start(child.0).unwrap(),
+        Vec::<String>::new()
+    );
+
+    let wanted = format!("/{}/{name}", chapter04::cgroup::PARENT);
+    let memory_line = |text: &str| {
+        text.lines()
+            .find(|line| match version {
+                Version::V1 => line.split(':').nth(1) == Some("memory"),
+                Version::V2 => line.starts_with("0::"),
+            })
+            .map(str::to_owned)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let cgroups = std::fs::read_to_string(format!("/proc/{}/cgroup", child.0)).unwrap();
+        if memory_line(&cgroups).is_some_and(|line| line.ends_with(&wanted)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not in {wanted}:\n{cgroups}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(release);
+    drop(child);
+    host_side.after_exit();
+    assert_cgroup_gone(&name);
+}

@@ -32,7 +32,9 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chapter06::chapter05::chapter04::chapter03::chapter01::{Child, ContainerError, ExitStatus};
+use chapter06::chapter05::chapter04::chapter03::chapter01::{
+    Child, ChildStep, ContainerError, ExitStatus,
+};
 use chapter06::chapter05::chapter04::chapter03::chapter02::steps::{
     UnshareCgroupNamespace, WaitForGate,
 };
@@ -349,6 +351,22 @@ fn launch_prepared(
         read_end: cgroup_gate.as_raw_fd(),
         write_end: cgroup_gate_opener.as_raw_fd(),
     }));
+    // On cgroup v1 the group is made now, before the clone, and the child moves itself in
+    // after the gate (see chapter 4's `join`); on v2 the host moves it at the gate.
+    let mut host_side = CgroupHostSide::new(
+        hierarchy.clone(),
+        container.id(),
+        plan_for(hierarchy.version(), &resources),
+    );
+    match host_side.prepare_for_child() {
+        Ok(join) => plan
+            .before_exec
+            .extend(join.map(|join| Box::new(join) as Box<dyn ChildStep>)),
+        Err(error) => {
+            host_side.after_exit();
+            return Err(error);
+        }
+    }
     if cgroup_namespace {
         plan.before_exec.push(Box::new(UnshareCgroupNamespace));
     }
@@ -362,16 +380,20 @@ fn launch_prepared(
     if record.host_config.init {
         plan.before_exec.push(Box::new(crate::init::BecomeInit));
     }
-    let listener = bind_attach_socket(container.dir())?;
-    let log = LogWriter::open(&container.log_path()).map_err(|error| {
-        ContainerError::io(format!("open {}", container.log_path().display()), error)
-    })?;
-
-    let mut host_side = CgroupHostSide::new(
-        hierarchy.clone(),
-        container.id(),
-        plan_for(hierarchy.version(), &resources),
-    );
+    let opened = bind_attach_socket(container.dir()).and_then(|listener| {
+        let log = LogWriter::open(&container.log_path()).map_err(|error| {
+            ContainerError::io(format!("open {}", container.log_path().display()), error)
+        })?;
+        Ok((listener, log))
+    });
+    let (listener, log) = match opened {
+        Ok(opened) => opened,
+        Err(error) => {
+            host_side.after_exit();
+            let _ = std::fs::remove_file(container.dir().join("attach.sock"));
+            return Err(error);
+        }
+    };
     let started = plan.create().and_then(|created| {
         drop(cgroup_gate);
         let mut host_sides: Vec<&mut (dyn HostSide + Send)> = vec![&mut host_side];
@@ -449,14 +471,16 @@ fn launch_prepared(
 /// chapters add (the network) — *while* the child prepares its root; the child waits at a
 /// second gate, just before exec, until all of it is done.
 ///
-/// Why two gates: on cgroup v1 the first move of a process into a cgroup waits for an RCU
-/// grace period (the kernel's `cgroup_threadgroup_rwsem`), 10–20 ms on a quiet machine —
-/// longer than everything else a start does. Our own setup (mounts, pivot_root) may run
-/// outside the limits; the command may not, and it does not: it is exec'd after the second
-/// gate. The cgroup namespace is made after that gate too, so its root is the container's
-/// cgroup. Each host side runs on a helper thread of its own (the monitor is single-threaded
-/// otherwise), so the network is built while the cgroup move waits, and `start` blocks
-/// until the command runs.
+/// Why two gates: the host's part takes time — on cgroup v2 the host's move of a process
+/// into a cgroup waits for an RCU grace period (the kernel's `cgroup_threadgroup_rwsem`),
+/// and chapter 8's network is a dozen netlink round trips — and the child's own setup
+/// (mounts, pivot_root) needs none of it, so the two run side by side. (On cgroup v1 the
+/// group was made before the clone, and the child moves itself in after the second gate,
+/// without that wait: chapter 4's `join`.) Our own setup may run outside the limits; the
+/// command may not, and it does not: it is exec'd after the second gate. The cgroup
+/// namespace is made after that gate too, so its root is the container's cgroup. Each host
+/// side runs on a helper thread of its own (the monitor is single-threaded otherwise), and
+/// `start` blocks until the command runs.
 fn start_in_cgroup(
     created: Created,
     host_sides: Vec<&mut (dyn HostSide + Send)>,

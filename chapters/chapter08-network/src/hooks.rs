@@ -5,7 +5,7 @@
 //!   address, hold the published ports, write `hosts` and `resolv.conf` — or, for `host`
 //!   and `container:X`, change which namespaces the child gets.
 //! - While the child waits at its gate ([`BridgeStart::before_start`], on a thread of its
-//!   own beside the cgroup move): make the bridge if it is missing, plug the container in,
+//!   own beside the cgroup's): make the bridge if it is missing, plug the container in,
 //!   publish its ports.
 //! - When it ends ([`BridgeStart::after_exit`]): take down the rules, the veth pair, the
 //!   lease and the ports. At `rm` ([`NetworkHooks::clean_up`]): the same for a container
