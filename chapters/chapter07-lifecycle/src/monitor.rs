@@ -32,9 +32,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chapter06::chapter05::chapter04::chapter03::chapter01::{
-    Child, ChildStep, ContainerError, ExitStatus,
-};
+use chapter06::chapter05::chapter04::chapter03::chapter01::{Child, ContainerError, ExitStatus};
 use chapter06::chapter05::chapter04::chapter03::chapter02::steps::{
     UnshareCgroupNamespace, WaitForGate,
 };
@@ -351,22 +349,7 @@ fn launch_prepared(
         read_end: cgroup_gate.as_raw_fd(),
         write_end: cgroup_gate_opener.as_raw_fd(),
     }));
-    // On cgroup v1 the group is made now, before the clone, and the child moves itself in
-    // after the gate (see chapter 4's `join`); on v2 the host moves it at the gate.
-    let mut host_side = CgroupHostSide::new(
-        hierarchy.clone(),
-        container.id(),
-        plan_for(hierarchy.version(), &resources),
-    );
-    match host_side.prepare_for_child() {
-        Ok(join) => plan
-            .before_exec
-            .extend(join.map(|join| Box::new(join) as Box<dyn ChildStep>)),
-        Err(error) => {
-            host_side.after_exit();
-            return Err(error);
-        }
-    }
+    let after_the_gate = plan.before_exec.len();
     if cgroup_namespace {
         plan.before_exec.push(Box::new(UnshareCgroupNamespace));
     }
@@ -380,20 +363,27 @@ fn launch_prepared(
     if record.host_config.init {
         plan.before_exec.push(Box::new(crate::init::BecomeInit));
     }
-    let opened = bind_attach_socket(container.dir()).and_then(|listener| {
+    // On cgroup v1 the group is made now, before the clone, and the child moves itself in
+    // right after the gate (see chapter 4's `join`); on v2 the host moves it at the gate.
+    let mut host_side = CgroupHostSide::new(
+        hierarchy.clone(),
+        container.id(),
+        plan_for(hierarchy.version(), &resources),
+    );
+    let opened = host_side.prepare_for_child().and_then(|join| {
+        let listener = bind_attach_socket(container.dir())?;
         let log = LogWriter::open(&container.log_path()).map_err(|error| {
             ContainerError::io(format!("open {}", container.log_path().display()), error)
         })?;
-        Ok((listener, log))
+        Ok((join, listener, log))
     });
-    let (listener, log) = match opened {
+    let (join, listener, log) = match opened {
         Ok(opened) => opened,
-        Err(error) => {
-            host_side.after_exit();
-            let _ = std::fs::remove_file(container.dir().join("attach.sock"));
-            return Err(error);
-        }
+        Err(error) => return Err(abandon_start(&mut host_side, container, error)),
     };
+    if let Some(join) = join {
+        plan.before_exec.insert(after_the_gate, Box::new(join));
+    }
     let started = plan.create().and_then(|created| {
         drop(cgroup_gate);
         let mut host_sides: Vec<&mut (dyn HostSide + Send)> = vec![&mut host_side];
@@ -406,11 +396,7 @@ fn launch_prepared(
     drop(container_fds);
     let (child, warnings) = match started {
         Ok(started) => started,
-        Err(error) => {
-            host_side.after_exit();
-            let _ = std::fs::remove_file(container.dir().join("attach.sock"));
-            return Err(error);
-        }
+        Err(error) => return Err(abandon_start(&mut host_side, container, error)),
     };
     let process = ProcessHandle::open(child.pid().as_raw())?.ok_or_else(|| {
         ContainerError::Invalid("the container's process vanished at start".into())
@@ -464,6 +450,18 @@ fn launch_prepared(
         extras: Vec::new(),
         started: Instant::now(),
     })
+}
+
+/// Undoes what a start that failed had made on the host (the cgroup, the attach socket),
+/// and hands back its error.
+fn abandon_start(
+    host_side: &mut CgroupHostSide,
+    container: &Container,
+    error: ContainerError,
+) -> ContainerError {
+    host_side.after_exit();
+    let _ = std::fs::remove_file(container.dir().join("attach.sock"));
+    error
 }
 
 // ANCHOR: start_in_cgroup
