@@ -44,7 +44,7 @@ impl CgroupHostSide {
         let possible = JoinCgroup::possible(&self.hierarchy);
         let cgroup = self.make()?;
         let join = if possible {
-            Some(JoinCgroup::open(cgroup)?)
+            Some(JoinCgroup::open(cgroup.unique_dirs())?)
         } else {
             None
         };

@@ -26,14 +26,13 @@
 
 use std::fmt;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chapter03::chapter01::{ChildStep, ContainerError};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 
-use crate::cgroup::Cgroup;
 use crate::hierarchy::Hierarchy;
 use crate::plan::Version;
 
@@ -53,13 +52,10 @@ impl JoinCgroup {
         hierarchy.version() == Version::V1 && hierarchy.is_real()
     }
 
-    /// Opens the `tasks` files of `cgroup`, which must exist already.
-    pub fn open(cgroup: &Cgroup) -> Result<Self, ContainerError> {
-        let paths: Vec<PathBuf> = cgroup
-            .unique_dirs()
-            .into_iter()
-            .map(|dir| dir.join("tasks"))
-            .collect();
+    /// Opens the `tasks` file in each of a group's directories (see [`crate::Cgroup::unique_dirs`]),
+    /// which must exist already.
+    pub fn open<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Result<Self, ContainerError> {
+        let paths: Vec<PathBuf> = dirs.into_iter().map(|dir| dir.join("tasks")).collect();
         let tasks = paths
             .iter()
             .map(|path| {

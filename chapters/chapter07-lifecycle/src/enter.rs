@@ -16,7 +16,9 @@
 //!    at all. The child exists, its host pid is known, nothing of its plan has run.
 //! 3. **In the parent, at the gate**: write that pid into the container's `cgroup.procs`
 //!    ([`join_cgroup`]) — so the command is limited and counted from its first instruction —
-//!    then open the gate.
+//!    then open the gate. (On cgroup v1 the parent opened the `tasks` files before the clone
+//!    instead, and the child moves itself in as its first step after the gate: chapter 4's
+//!    `join`, which spares every exec, and so every health probe, the kernel's global lock.)
 //! 4. **In the child**: join ipc, uts, net, cgroup and — last — mnt ([`JoinNamespace`]), then
 //!    the caller's extra steps (stdio, a terminal), then `-u` ([`SwitchUser`]), then chapter 1's
 //!    finishing steps (signals, close fds, `chdir` to the working directory) and exec.
@@ -50,6 +52,7 @@ use std::path::PathBuf;
 
 use chapter01::{Child, ChildPlan, ChildStep, ContainerError, ExecPlan};
 use chapter02::{IdMap, Isolation, Namespace, NamespaceSet};
+use chapter06::chapter05::chapter04::JoinCgroup;
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
@@ -347,8 +350,13 @@ pub fn join_cgroup(procs_files: &[PathBuf], pid: Pid) -> Result<(), ContainerErr
 pub struct ExecRequest {
     /// The container's first process, as the host numbers it.
     pub pid: Pid,
-    /// The container's `cgroup.procs` files (one per v1 controller; one for v2).
+    /// The container's `cgroup.procs` files (one per v1 controller; one for v2), for the
+    /// host to write the new process's pid to. Empty when it joins by itself.
     pub cgroup_procs: Vec<PathBuf>,
+    /// On cgroup v1, the step by which the new process moves itself into the container's
+    /// cgroup instead (chapter 4's `join`: no wait for the kernel's global lock, which
+    /// matters for health probes that run every few seconds).
+    pub cgroup_join: Option<JoinCgroup>,
     pub cmd: Vec<String>,
     /// `KEY=VALUE`: the container's environment plus `-e`, already merged.
     pub env: Vec<String>,
@@ -395,15 +403,20 @@ impl ExecRequest {
             .unwrap_or("/");
         let hierarchy = chapter06::chapter05::chapter04::Hierarchy::detect()
             .map_err(ContainerError::Invalid)?;
-        let cgroup_procs =
-            chapter06::chapter05::chapter04::Cgroup::open(&hierarchy, container.id())?
-                .unique_dirs()
-                .iter()
-                .map(|dir| dir.join("cgroup.procs"))
-                .collect();
+        let cgroup = chapter06::chapter05::chapter04::Cgroup::open(&hierarchy, container.id())?;
+        let (cgroup_procs, cgroup_join) = if JoinCgroup::possible(&hierarchy) {
+            (Vec::new(), Some(JoinCgroup::open(cgroup.unique_dirs())?))
+        } else {
+            let dirs = cgroup.unique_dirs();
+            (
+                dirs.iter().map(|dir| dir.join("cgroup.procs")).collect(),
+                None,
+            )
+        };
         Ok(ExecRequest {
             pid: Pid::from_raw(pid),
             cgroup_procs,
+            cgroup_join,
             cmd,
             env,
             workdir: PathBuf::from(workdir),
@@ -446,7 +459,10 @@ fn exec_setup(
 pub fn spawn_in(request: ExecRequest) -> Result<Child, ContainerError> {
     let namespaces = ContainerNamespaces::open(request.pid)?;
     let exec = ExecPlan::new(request.cmd, request.env)?.with_cwd(request.workdir);
-    let setup = exec_setup(&namespaces, request.user, request.extra_steps)?;
+    let mut setup = exec_setup(&namespaces, request.user, request.extra_steps)?;
+    if let Some(join) = request.cgroup_join {
+        setup.insert(0, Box::new(join));
+    }
     let plan = ChildPlan::new(exec).with_setup(setup);
 
     // Born in the container's PID namespace, then straight back to ours: the window in which
@@ -644,7 +660,9 @@ mod tests {
         let (output, status, host_pid) = capture_stdout(|stdout| {
             let child = spawn_in(ExecRequest {
                 pid: target.init,
-                cgroup_procs: vec![cgroup.procs()],
+                // As on a v1 host: the new process moves itself in.
+                cgroup_procs: vec![],
+                cgroup_join: Some(JoinCgroup::open([cgroup.dir.as_path()]).unwrap()),
                 cmd: strings(&[
                     "sh",
                     "-c",
@@ -698,6 +716,7 @@ mod tests {
         let request = |cmd: &[&str], workdir: &str| ExecRequest {
             pid: target.init,
             cgroup_procs: vec![],
+            cgroup_join: None,
             cmd: strings(cmd),
             env: strings(&["PATH=/usr/bin:/bin"]),
             workdir: PathBuf::from(workdir),
