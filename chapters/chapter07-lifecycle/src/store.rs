@@ -276,7 +276,7 @@ impl ContainerStore {
         let staging = self.dir.join(format!(".staging-{id}"));
         let staging_lock = self.new_locked_dir(&id, &staging)?;
         if let Err(error) = self.reserve_name(&name, &id) {
-            let _ = fs::remove_dir_all(&staging);
+            remove_lock_last(&staging);
             return Err(error);
         }
         let made = prepare().and_then(|()| {
@@ -301,7 +301,7 @@ impl ContainerStore {
         match made {
             Ok(()) => self.load(&id),
             Err(error) => {
-                let _ = fs::remove_dir_all(&staging);
+                remove_lock_last(&staging);
                 self.release_name(&name, &id);
                 Err(error)
             }
@@ -427,7 +427,7 @@ impl ContainerStore {
         fs::rename(&dir, &removing).map_err(io(format!("rename {}", dir.display())))?;
         self.release_name(container.name(), id);
         clean(&container);
-        let _ = fs::remove_dir_all(&removing);
+        remove_lock_last(&removing);
         drop(lock);
         Ok(container)
     }
@@ -462,6 +462,9 @@ impl ContainerStore {
             let path = entry.path();
             let lock_path = path.join("lock");
             if !lock_path.exists() {
+                // Its remover died after removing the lock file, which goes last: nothing
+                // is left in it. (rmdir fails on a directory that still holds anything.)
+                let _ = fs::remove_dir(&path);
                 continue;
             }
             let Ok(Some(lock)) = FileLock::try_exclusive(&lock_path) else {
@@ -473,9 +476,30 @@ impl ContainerStore {
                 continue;
             }
             crate::remove::clean_up(&self.root, &id, None);
-            let _ = fs::remove_dir_all(&path);
+            remove_lock_last(&path);
         }
     }
+}
+
+/// Removes a staging or removing directory, its `lock` file last. A process killed half-way
+/// through leaves the lock file, free, which tells the next [`ContainerStore::open`] to
+/// finish the job; a directory that had lost its lock first would be left for good, as a
+/// cleaner cannot tell it from one whose creator is still at work.
+fn remove_lock_last(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries
+            .flatten()
+            .filter(|entry| entry.file_name() != "lock")
+        {
+            let path = entry.path();
+            let _ = match entry.file_type() {
+                Ok(kind) if kind.is_dir() => fs::remove_dir_all(&path),
+                _ => fs::remove_file(&path),
+            };
+        }
+    }
+    let _ = fs::remove_file(dir.join("lock"));
+    let _ = fs::remove_dir(dir);
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ContainerError> {

@@ -143,6 +143,9 @@ fn what_a_dead_creator_or_remover_left_is_cleaned_at_the_next_open() {
         std::fs::write(dir.join("lock"), "").unwrap();
         std::fs::write(dir.join("config.json"), "{").unwrap();
     }
+    // A remover killed after its last-but-one step: the lock file goes last, so what is
+    // left without one is an empty directory.
+    std::fs::create_dir(containers.join(".removing-4321")).unwrap();
     // One that is still being worked on: its lock is held.
     let busy = containers.join(".staging-9999");
     std::fs::create_dir(&busy).unwrap();
