@@ -52,8 +52,8 @@ impl JoinCgroup {
         hierarchy.version() == Version::V1 && hierarchy.is_real()
     }
 
-    /// Opens the `tasks` file in each of a group's directories (see [`crate::Cgroup::unique_dirs`]),
-    /// which must exist already.
+    /// Opens the `tasks` file in each of a group's directories, which must exist already
+    /// (see [`crate::Cgroup::unique_dirs`]).
     pub fn open<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Result<Self, ContainerError> {
         let paths: Vec<PathBuf> = dirs.into_iter().map(|dir| dir.join("tasks")).collect();
         let tasks = paths
