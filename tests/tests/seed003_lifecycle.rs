@@ -975,10 +975,16 @@ fn orphan_layers(engine: &Engine, listed: &[String]) -> Vec<String> {
 
 /// The (action, key attribute) pairs of a stop, from `events`.
 fn stop_story(engine: &Engine, name: &str, since: SystemTime) -> Vec<String> {
+    story(engine, name, since, &["kill", "die", "stop"])
+}
+
+/// The events of `name` since `since` whose action is one of `actions`, with their key
+/// attribute: `kill signal=15`, `die exitCode=143`, `stop`.
+fn story(engine: &Engine, name: &str, since: SystemTime, actions: &[&str]) -> Vec<String> {
     engine
         .events_of(name, since)
         .into_iter()
-        .filter(|e| ["kill", "die", "stop"].contains(&e.action.as_str()))
+        .filter(|e| actions.contains(&e.action.as_str()))
         .map(|e| match e.action.as_str() {
             "kill" => format!("kill signal={}", e.attribute("signal").unwrap_or("?")),
             "die" => format!("die exitCode={}", e.attribute("exitCode").unwrap_or("?")),
@@ -1037,6 +1043,35 @@ fn stop_of_an_init_container_is_fast_because_init_forwards_sigterm() {
         stop_story(&engine, "with-init", since),
         ["kill signal=15", "die exitCode=143", "stop"]
     );
+}
+
+#[test]
+fn restart_is_a_stop_then_a_start_and_says_so() {
+    if !require_root("docker restart: stop, start, and a restart event") {
+        return;
+    }
+    let engine = Engine::new();
+    engine.run_detached("again", &["--init"], &["sleep", "100"]);
+    let first_pid = engine.inspect("again", "{{.State.Pid}}");
+    let since = SystemTime::now();
+    engine.ok(&["restart", "-t", "10", "again"]);
+    let every = [
+        "kill", "die", "stop", "start", "restart", "destroy", "create",
+    ];
+    assert_eq!(
+        story(&engine, "again", since, &every),
+        [
+            "kill signal=15",
+            "die exitCode=143",
+            "stop",
+            "start",
+            "restart"
+        ]
+    );
+    assert_eq!(engine.inspect("again", "{{.State.Status}}"), "running");
+    assert_ne!(engine.inspect("again", "{{.State.Pid}}"), first_pid);
+    // A user's restart is a new life, not a restart by a policy (docker resets the count).
+    assert_eq!(engine.inspect("again", "{{.RestartCount}}"), "0");
 }
 
 // ---------------------------------------------------------------------------------------
