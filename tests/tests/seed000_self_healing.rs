@@ -501,6 +501,9 @@ fn no_probes_while_paused() {
     };
     wait_until("frozen is healthy", 10 * SECOND, || probes() >= 1);
     engine.ok(&["pause", "frozen"]);
+    // A probe that ended just before the freeze may still be on its way into the record:
+    // let it land, then watch five intervals go by without a new one.
+    std::thread::sleep(Duration::from_millis(500));
     let before = engine.inspect("frozen", "{{json .State.Health.Log}}");
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(
