@@ -346,17 +346,22 @@ pub fn join_cgroup(procs_files: &[PathBuf], pid: Pid) -> Result<(), ContainerErr
 }
 // ANCHOR_END: join_cgroup
 
+/// How an exec'd process gets into the container's cgroup.
+pub enum CgroupEntry {
+    /// The host writes its pid to these `cgroup.procs` files (one per v1 controller; one
+    /// for v2) while it waits at the gate.
+    HostWrites(Vec<PathBuf>),
+    /// It moves itself in, first thing after the gate (cgroup v1: chapter 4's `join`, no
+    /// wait for the kernel's global lock — which matters for health probes every second).
+    ChildJoins(JoinCgroup),
+}
+
 /// Everything `exec` needs to know about the new process.
 pub struct ExecRequest {
     /// The container's first process, as the host numbers it.
     pub pid: Pid,
-    /// The container's `cgroup.procs` files (one per v1 controller; one for v2), for the
-    /// host to write the new process's pid to. Empty when it joins by itself.
-    pub cgroup_procs: Vec<PathBuf>,
-    /// On cgroup v1, the step by which the new process moves itself into the container's
-    /// cgroup instead (chapter 4's `join`: no wait for the kernel's global lock, which
-    /// matters for health probes that run every few seconds).
-    pub cgroup_join: Option<JoinCgroup>,
+    /// How the new process gets into the container's cgroup.
+    pub cgroup: CgroupEntry,
     pub cmd: Vec<String>,
     /// `KEY=VALUE`: the container's environment plus `-e`, already merged.
     pub env: Vec<String>,
@@ -404,19 +409,15 @@ impl ExecRequest {
         let hierarchy = chapter06::chapter05::chapter04::Hierarchy::detect()
             .map_err(ContainerError::Invalid)?;
         let cgroup = chapter06::chapter05::chapter04::Cgroup::open(&hierarchy, container.id())?;
-        let (cgroup_procs, cgroup_join) = if JoinCgroup::possible(&hierarchy) {
-            (Vec::new(), Some(JoinCgroup::open(cgroup.unique_dirs())?))
+        let dirs = cgroup.unique_dirs();
+        let cgroup = if JoinCgroup::possible(&hierarchy) {
+            CgroupEntry::ChildJoins(JoinCgroup::open(dirs)?)
         } else {
-            let dirs = cgroup.unique_dirs();
-            (
-                dirs.iter().map(|dir| dir.join("cgroup.procs")).collect(),
-                None,
-            )
+            CgroupEntry::HostWrites(dirs.iter().map(|dir| dir.join("cgroup.procs")).collect())
         };
         Ok(ExecRequest {
             pid: Pid::from_raw(pid),
-            cgroup_procs,
-            cgroup_join,
+            cgroup,
             cmd,
             env,
             workdir: PathBuf::from(workdir),
@@ -460,9 +461,13 @@ pub fn spawn_in(request: ExecRequest) -> Result<Child, ContainerError> {
     let namespaces = ContainerNamespaces::open(request.pid)?;
     let exec = ExecPlan::new(request.cmd, request.env)?.with_cwd(request.workdir);
     let mut setup = exec_setup(&namespaces, request.user, request.extra_steps)?;
-    if let Some(join) = request.cgroup_join {
-        setup.insert(0, Box::new(join));
-    }
+    let host_writes = match request.cgroup {
+        CgroupEntry::ChildJoins(join) => {
+            setup.insert(0, Box::new(join));
+            Vec::new()
+        }
+        CgroupEntry::HostWrites(procs_files) => procs_files,
+    };
     let plan = ChildPlan::new(exec).with_setup(setup);
 
     // Born in the container's PID namespace, then straight back to ours: the window in which
@@ -472,7 +477,7 @@ pub fn spawn_in(request: ExecRequest) -> Result<Child, ContainerError> {
     // On any error from here on, dropping `created` kills and reaps the waiting child.
     entered.leave()?;
 
-    join_cgroup(&request.cgroup_procs, created.pid())?;
+    join_cgroup(&host_writes, created.pid())?;
     created.start()
 }
 // ANCHOR_END: spawn_in
@@ -661,8 +666,7 @@ mod tests {
             let child = spawn_in(ExecRequest {
                 pid: target.init,
                 // As on a v1 host: the new process moves itself in.
-                cgroup_procs: vec![],
-                cgroup_join: Some(JoinCgroup::open([cgroup.dir.as_path()]).unwrap()),
+                cgroup: CgroupEntry::ChildJoins(JoinCgroup::open([cgroup.dir.as_path()]).unwrap()),
                 cmd: strings(&[
                     "sh",
                     "-c",
@@ -715,8 +719,7 @@ mod tests {
         let target = Target::start(&ready.path().join("ready"));
         let request = |cmd: &[&str], workdir: &str| ExecRequest {
             pid: target.init,
-            cgroup_procs: vec![],
-            cgroup_join: None,
+            cgroup: CgroupEntry::HostWrites(vec![]),
             cmd: strings(cmd),
             env: strings(&["PATH=/usr/bin:/bin"]),
             workdir: PathBuf::from(workdir),
