@@ -207,10 +207,10 @@ impl Monitor {
     fn keep_alive(&self, mut running: Running) {
         let mut previous_delay = None;
         loop {
-            let Some(delay) = running.until_exit(previous_delay) else {
+            let Some(restart) = running.until_exit(previous_delay) else {
                 return;
             };
-            if !self.wait_to_restart(delay) {
+            if !self.wait_to_restart(restart.due) {
                 return;
             }
             match self.start(None) {
@@ -220,16 +220,15 @@ impl Monitor {
                     return;
                 }
             }
-            previous_delay = Some(delay);
+            previous_delay = Some(restart.delay);
         }
     }
     // ANCHOR_END: keep_alive
 
-    /// Waits out the restart delay in the `restarting` state. False when a user stopped the
-    /// container meanwhile (`stop`, `rm -f` mark it manually stopped): it is then recorded
-    /// as exited and stays down.
-    fn wait_to_restart(&self, delay: Duration) -> bool {
-        let deadline = Instant::now() + delay;
+    /// Waits in the `restarting` state until the restart is due. False when a user stopped
+    /// the container meanwhile (`stop`, `rm -f` mark it manually stopped): it is then
+    /// recorded as exited and stays down.
+    fn wait_to_restart(&self, deadline: Instant) -> bool {
         let Ok(container) = self.store.load(&self.id) else {
             return false;
         };
@@ -546,8 +545,8 @@ fn container_config(container: &Container, merged: PathBuf) -> ContainerConfig {
 impl Running {
     // ANCHOR: supervise
     /// Relays output until the container ends, then records how it ended. Returns the
-    /// delay before a restart, if the hooks want one (chapter 9's restart policy).
-    fn until_exit(mut self, previous_delay: Option<Duration>) -> Option<Duration> {
+    /// restart the hooks want, if any (chapter 9's restart policy).
+    fn until_exit(mut self, previous_delay: Option<Duration>) -> Option<PendingRestart> {
         let clients = self.relay.run();
         // Nobody can attach to a container that has ended.
         let _ = std::fs::remove_file(self.container.dir().join("attach.sock"));
@@ -557,6 +556,7 @@ impl Running {
         let code = status.code();
         let ran_for = self.started.elapsed();
         let restart_requested = self.extras.iter().any(|extra| extra.restart_requested());
+        let decided_at = Instant::now();
         let recorded = self.store.update(&id, |container| {
             // Decided under the container's lock: a `stop` is either seen here, or finds
             // the container restarting and wakes the monitor's wait.
@@ -614,9 +614,20 @@ impl Running {
                 event(self.store.root(), "destroy", &self.container, &[]);
             }
         }
-        restart
+        restart.map(|delay| PendingRestart {
+            delay,
+            due: decided_at + delay,
+        })
     }
     // ANCHOR_END: supervise
+}
+
+/// A restart the hooks asked for. Its delay counts from the exit, as docker's restart
+/// manager counts it (its timer starts when it decides), so the teardown in between — the
+/// network, the cgroup, the mounts — is part of the wait rather than added to it.
+struct PendingRestart {
+    delay: Duration,
+    due: Instant,
 }
 
 /// How the child ended, learned without reaping it (WNOWAIT; see waitid(2)).
