@@ -51,6 +51,16 @@ pub struct Cli {
     )]
     pub restart_reset_after: Option<String>,
 
+    /// (tests) The first restart delay, doubled at each restart [default: 100ms]
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        env = "MINI_DOCKER_RESTART_FIRST_DELAY",
+        value_name = "DURATION"
+    )]
+    pub restart_first_delay: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }

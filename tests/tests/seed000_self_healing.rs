@@ -1,6 +1,6 @@
 //! Seeds 000 and 004: self-healing. A container that crashes comes back by its restart
 //! policy — not at once and not forever, but with docker's backoff (100 ms, doubling, reset
-//! after a long run); a container that runs but no longer works is found out by its health
+//! after a long run; `seed000_restart_backoff` times it); a container that runs but no longer works is found out by its health
 //! check (`starting` → `healthy` → `unhealthy`), and with podman's `--health-on-failure`
 //! something is done about it. Without a daemon, `system restore` is what brings containers
 //! back after the host reboots.
@@ -16,12 +16,14 @@
 #![allow(clippy::unwrap_used)]
 
 mod lifecycle;
+mod self_healing;
 
 use std::time::{Duration, SystemTime};
 
-use lifecycle::{finish, monitors_of, wait_until, Engine, EventLine, CLI_DEADLINE};
+use lifecycle::{finish, monitors_of, wait_until, Engine};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
+use self_healing::{restart_count, status};
 use testkit::require_root;
 use testkit::transcript::Session;
 
@@ -38,83 +40,9 @@ const WEB_SERVER: [&str; 3] = ["sh", "-c", "mkdir -p /www && exec httpd -f -h /w
 /// The command that publishes the page, run with `exec` inside the container.
 const PUBLISH_PAGE: &str = "echo hello > /www/index.html";
 
-/// When an event happened.
-fn time_of(event: &EventLine) -> SystemTime {
-    humantime::parse_rfc3339(&event.time).unwrap()
-}
-
-/// For each `die` followed by a `start`: the time between them (the restart delay plus the
-/// cost of a start).
-fn restart_gaps(events: &[EventLine]) -> Vec<Duration> {
-    events
-        .windows(2)
-        .filter(|pair| pair[0].action == "die" && pair[1].action == "start")
-        .map(|pair| time_of(&pair[1]).duration_since(time_of(&pair[0])).unwrap())
-        .collect()
-}
-
-fn restart_count(engine: &Engine, name: &str) -> u32 {
-    engine.inspect(name, "{{.RestartCount}}").parse().unwrap()
-}
-
-fn status(engine: &Engine, name: &str) -> String {
-    engine.inspect(name, "{{.State.Status}}")
-}
-
 // ---------------------------------------------------------------------------------------
 // Restart policies
 // ---------------------------------------------------------------------------------------
-
-#[test]
-fn on_failure_3_restarts_three_times_with_a_growing_delay_then_gives_up() {
-    if !require_root("on_failure_3_restarts_three_times_with_a_growing_delay_then_gives_up") {
-        return;
-    }
-    let engine = Engine::new();
-    let since = SystemTime::now();
-    engine.run_detached(
-        "flaky",
-        &["--network", "none", "--restart", "on-failure:3"],
-        &["sh", "-c", "exit 1"],
-    );
-    wait_until("flaky has given up", 30 * SECOND, || {
-        status(&engine, "flaky") == "exited"
-    });
-    assert_eq!(restart_count(&engine, "flaky"), 3);
-    assert_eq!(engine.inspect("flaky", "{{.State.ExitCode}}"), "1");
-    assert!(
-        engine.ps_row("flaky").contains("Exited (1)"),
-        "{}",
-        engine.ps_row("flaky")
-    );
-    // No fourth restart, even after waiting past the next delay (800 ms).
-    std::thread::sleep(SECOND);
-    let events = engine.events_of("flaky", since);
-    let actions: Vec<&str> = events.iter().map(|event| event.action.as_str()).collect();
-    assert_eq!(
-        actions,
-        ["create", "start", "die", "start", "die", "start", "die", "start", "die"]
-    );
-    assert!(events
-        .iter()
-        .filter(|event| event.action == "die")
-        .all(|event| event.attribute("exitCode") == Some("1")));
-    // ≈ 100, 200, 400 ms: each at least its delay, each longer than the one before.
-    let gaps = restart_gaps(&events);
-    assert_eq!(gaps.len(), 3, "{gaps:?}");
-    for (gap, delay_ms) in gaps.iter().zip([100, 200, 400]) {
-        assert!(*gap >= Duration::from_millis(delay_ms), "{gaps:?}");
-        assert!(
-            *gap < Duration::from_millis(delay_ms) + 3 * SECOND,
-            "{gaps:?}"
-        );
-    }
-    assert!(gaps[0] < gaps[1] && gaps[1] < gaps[2], "{gaps:?}");
-    assert!(
-        monitors_of(&engine.root()).is_empty(),
-        "the monitor gave up and left"
-    );
-}
 
 /// `run` without `-d` and `wait` report the end of a *run*, as docker's do: with a policy
 /// that never gives up, waiting for the container's last exit would never return.
@@ -206,48 +134,6 @@ fn always_keeps_a_clean_exit_coming_back_until_stop() {
     // Removed, it leaves nothing behind.
     engine.ok(&["rm", "-f", "phoenix"]);
     assert!(engine.records().is_empty());
-}
-
-#[test]
-fn a_run_longer_than_reset_after_starts_the_delay_over() {
-    if !require_root("a_run_longer_than_reset_after_starts_the_delay_over") {
-        return;
-    }
-    let engine = Engine::new();
-    let since = SystemTime::now();
-    // The fourth run lasts 1.5 s, longer than the reset time this test sets (1 s; docker's
-    // is 10 s): the delay after it is 100 ms again. The count lives in the container's own
-    // writable layer, which survives restarts.
-    let script = "n=$(cat /runs 2>/dev/null || echo 0); echo $((n+1)) > /runs; \
-                  if [ \"$n\" = 3 ]; then sleep 1.5; fi; exit 1";
-    let args = engine.run_args(
-        "run",
-        &[
-            "-d",
-            "--name",
-            "sleepy",
-            "--network",
-            "none",
-            "--restart",
-            "on-failure:5",
-        ],
-        &["sh", "-c", script],
-    );
-    let mut command = engine.command(&lifecycle::strs(&args));
-    command.env("MINI_DOCKER_RESTART_RESET_AFTER", "1s");
-    let output = finish(command, CLI_DEADLINE);
-    assert_eq!(output.code, 0, "{output:?}");
-    wait_until("sleepy has given up", 40 * SECOND, || {
-        status(&engine, "sleepy") == "exited"
-    });
-    assert_eq!(restart_count(&engine, "sleepy"), 5);
-    let gaps = restart_gaps(&engine.events_of("sleepy", since));
-    assert_eq!(gaps.len(), 5, "{gaps:?}");
-    // 100, 200, 400 ms, then the long run: 100 ms again, then 200 ms.
-    assert!(gaps[0] < gaps[1] && gaps[1] < gaps[2], "{gaps:?}");
-    assert!(gaps[3] < gaps[2], "the long run reset the delay: {gaps:?}");
-    assert!(gaps[3] >= Duration::from_millis(100), "{gaps:?}");
-    assert!(gaps[4] >= Duration::from_millis(200), "{gaps:?}");
 }
 
 #[test]

@@ -25,7 +25,7 @@ use crate::flags::OnUnhealthy;
 use crate::health::{Health, HealthCheckRules, HealthRules};
 use crate::restart::{decide, Backoff, Decision, ExitFacts, RestartPolicy};
 
-/// Chapter 9's hooks; `backoff` is docker's unless a test asks for a shorter reset.
+/// Chapter 9's hooks; `backoff` is docker's unless a test asks for other delays.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SelfHealingHooks {
     pub backoff: Backoff,

