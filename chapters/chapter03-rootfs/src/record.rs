@@ -196,14 +196,17 @@ pub fn replace_json(path: &Path, value: &impl Serialize) -> Result<(), Container
             std::io::Error::other(e),
         )
     })?;
-    replace_file(path, &bytes, false)
+    replace_bytes(path, &bytes)
+}
+
+/// [`replace_json`] for bytes: all-or-nothing for every process, not flushed to disk.
+pub fn replace_bytes(path: &Path, bytes: &[u8]) -> Result<(), ContainerError> {
+    replace_file(path, bytes, false)
 }
 
 fn replace_file(path: &Path, bytes: &[u8], durable: bool) -> Result<(), ContainerError> {
     let io = |e| ContainerError::io(format!("write {}", path.display()), e);
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(format!(".tmp.{}", std::process::id()));
-    let temporary = PathBuf::from(temporary);
+    let temporary = temporary_name(path);
     let written = std::fs::File::create(&temporary).and_then(|mut file| {
         file.write_all(bytes)?;
         if durable {
@@ -220,6 +223,13 @@ fn replace_file(path: &Path, bytes: &[u8], durable: bool) -> Result<(), Containe
     }
 }
 // ANCHOR_END: atomic
+
+/// `.<name>.tmp.<pid>` beside `path`: hidden (an init layer's `etc/hosts` is rewritten while
+/// its container runs), and our own, so two writers never share one.
+fn temporary_name(path: &Path) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!(".{name}.tmp.{}", std::process::id()))
+}
 
 /// The current time in RFC 3339 with nanoseconds, like docker's timestamps.
 fn now() -> String {

@@ -12,11 +12,11 @@
 //!   is its own loopback, where no resolver listens); if none is left, docker's fallback
 //!   (Google's public resolvers); `--dns` replaces the name servers.
 
-use std::fs;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
 use chapter07::chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError;
+use chapter07::chapter06::chapter05::chapter04::chapter03::record::replace_bytes;
 use chapter07::chapter06::chapter05::container_fs::{resolv_conf, LOCALHOST_ENTRIES};
 
 /// A `--link NAME:ALIAS`, resolved at start to the linked container's address.
@@ -99,14 +99,10 @@ pub fn parse_add_host(text: &str) -> Result<(String, String), String> {
     Ok((name.to_owned(), address.to_owned()))
 }
 
-/// Writes `etc/<file>` of the init layer at `init_diff` atomically (a temporary name, then
-/// rename(2)), so a failed write never leaves half a file.
+/// Writes `etc/<file>` of the init layer at `init_diff` atomically (chapter 3's
+/// `replace_bytes`), so a process in the container never reads half a file.
 pub fn write(init_diff: &Path, file: &str, content: &str) -> Result<(), ContainerError> {
-    let target = init_diff.join("etc").join(file);
-    let temporary = init_diff.join("etc").join(format!(".{file}.new"));
-    fs::write(&temporary, content)
-        .and_then(|()| fs::rename(&temporary, &target))
-        .map_err(|error| ContainerError::io(format!("write {}", target.display()), error))
+    replace_bytes(&init_diff.join("etc").join(file), content.as_bytes())
 }
 
 #[cfg(test)]
