@@ -19,11 +19,26 @@ mod self_healing;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use lifecycle::{finish, monitors_of, wait_until, Engine, CLI_DEADLINE};
-use self_healing::{restart_count, restart_gaps, status};
+use lifecycle::{finish, monitors_of, wait_until, Engine, EventLine, CLI_DEADLINE};
+use self_healing::{restart_count, status};
 use testkit::require_root;
 
 const SECOND: Duration = Duration::from_secs(1);
+
+/// When an event happened.
+fn time_of(event: &EventLine) -> SystemTime {
+    humantime::parse_rfc3339(&event.time).unwrap()
+}
+
+/// For each `die` followed by a `start`: the time between them (the restart delay plus the
+/// cost of a start).
+fn restart_gaps(events: &[EventLine]) -> Vec<Duration> {
+    events
+        .windows(2)
+        .filter(|pair| pair[0].action == "die" && pair[1].action == "start")
+        .map(|pair| time_of(&pair[1]).duration_since(time_of(&pair[0])).unwrap())
+        .collect()
+}
 
 /// One gap per delay, each at least its delay (counted from the exit, so a start's cost
 /// only adds to it) and less than 3 s more: loose, for a slow machine.
