@@ -101,8 +101,17 @@ pub fn parse_add_host(text: &str) -> Result<(String, String), String> {
 
 /// Writes `etc/<file>` of the init layer at `init_diff` atomically (chapter 3's
 /// `replace_bytes`), so a process in the container never reads half a file.
+///
+/// A file that already says `content` is left alone: at most starts nothing changed (a
+/// container without a network, a restart), and a rewrite is not free — a new inode, the
+/// old one deleted, and on ext4 a flush of the new file's data (its `auto_da_alloc` guard
+/// for files renamed over others).
 pub fn write(init_diff: &Path, file: &str, content: &str) -> Result<(), ContainerError> {
-    replace_bytes(&init_diff.join("etc").join(file), content.as_bytes())
+    let path = init_diff.join("etc").join(file);
+    if std::fs::read(&path).is_ok_and(|current| current == content.as_bytes()) {
+        return Ok(());
+    }
+    replace_bytes(&path, content.as_bytes())
 }
 
 #[cfg(test)]
@@ -125,6 +134,25 @@ mod tests {
 172.18.0.4\tagent\n172.18.0.2\tinsideweb 1a2b3c4d5e6f web\n10.0.0.5\tdb.local\n"
         );
         assert!(hosts("x", None, &[], &[]).ends_with("127.0.1.1\tx\n"));
+    }
+
+    #[test]
+    fn write_keeps_a_file_that_already_says_the_same() {
+        use std::os::unix::fs::MetadataExt;
+        let init_diff = tempfile::tempdir().unwrap();
+        std::fs::create_dir(init_diff.path().join("etc")).unwrap();
+        let hosts = init_diff.path().join("etc/hosts");
+        write(init_diff.path(), "hosts", "one\n").unwrap();
+        let inode = std::fs::metadata(&hosts).unwrap().ino();
+        write(init_diff.path(), "hosts", "one\n").unwrap();
+        assert_eq!(std::fs::metadata(&hosts).unwrap().ino(), inode, "rewritten");
+        write(init_diff.path(), "hosts", "two\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&hosts).unwrap(), "two\n");
+        assert_ne!(
+            std::fs::metadata(&hosts).unwrap().ino(),
+            inode,
+            "not replaced"
+        );
     }
 
     #[test]
