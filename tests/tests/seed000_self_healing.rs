@@ -422,9 +422,17 @@ fn health_on_failure_restart_brings_it_back_and_kill_leaves_it_down() {
     let mut flags = failing.to_vec();
     flags.extend(["--health-on-failure", "restart"]);
     engine.run_detached("mender", &flags, &["sleep", "1000"]);
+    // The same with --rm: its layer is mounted `volatile`, which overlayfs refuses to mount
+    // again until the monitor removes the mark the last mount left (chapter 7).
+    flags.push("--rm");
+    engine.run_detached("mender-rm", &flags, &["sleep", "1000"]);
     wait_until("mender restarted twice", 30 * SECOND, || {
         restart_count(&engine, "mender") >= 2
     });
+    wait_until("mender-rm restarted twice", 30 * SECOND, || {
+        restart_count(&engine, "mender-rm") >= 2
+    });
+    assert_ne!(status(&engine, "mender-rm"), "exited");
     // Restarted through the restart machinery: a policy of `no` did not stop it, and it is
     // running (or about to) again, not exited.
     assert_eq!(

@@ -161,6 +161,42 @@ fn create_start_cidfile_names_rename_rm_and_run_rm() {
     engine.run_detached("auto-exit-test", &[], &["true"]);
 }
 
+/// A `--rm` container's writable layer is mounted `volatile` — nothing in it outlives the
+/// run, so its exit need not sync the filesystem under it — and a kept container's is not.
+/// A `--rm` container whose start fails is removed, whether run in the foreground, run
+/// detached or started after `create`, as docker's daemon removes it.
+#[test]
+fn run_rm_mounts_a_volatile_layer_and_a_failed_start_leaves_nothing() {
+    if !require_root("run --rm: a volatile layer, a failed start removed") {
+        return;
+    }
+    let engine = Engine::new();
+    let root_mount = ["sh", "-c", "read line < /proc/mounts; echo $line"];
+    let removed = engine.run(&["--rm"], &root_mount);
+    assert!(
+        removed.stdout.starts_with("overlay / overlay ") && removed.stdout.contains("volatile"),
+        "{removed:?}"
+    );
+    let kept = engine.run(&["--name", "kept"], &root_mount);
+    assert!(
+        kept.stdout.starts_with("overlay / overlay ") && !kept.stdout.contains("volatile"),
+        "{kept:?}"
+    );
+    engine.ok(&["rm", "kept"]);
+
+    for flags in [&["--rm"][..], &["--rm", "-d"]] {
+        let failed = engine.run(flags, &["no-such-command"]);
+        assert_eq!(failed.code, 127, "run {flags:?}: {failed:?}");
+    }
+    let created = engine.run_args("create", &["--rm"], &["no-such-command"]);
+    let id = engine.ok(&strs(&created));
+    let started = engine.cli(&["start", &id]);
+    assert_eq!(started.code, 1, "{started:?}");
+    assert_eq!(engine.all_ids(), Vec::<String>::new());
+    assert_eq!(engine.records(), Vec::<String>::new());
+    assert_eq!(engine.layers(), Vec::<String>::new());
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. --read-only, and volumes or tmpfs for the directories that must be writable
 // ---------------------------------------------------------------------------------------

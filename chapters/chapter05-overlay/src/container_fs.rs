@@ -125,11 +125,18 @@ impl ContainerFs {
             writable: Some(Writable {
                 upper: format!("{}/diff", self.layer.id),
                 work: format!("{}/work", self.layer.id),
+                volatile: false,
             }),
             target: self.merged(),
         }
     }
     // ANCHOR_END: mount_plan
+
+    /// The mark a `volatile` mount leaves in the container's work directory (see
+    /// [`OverlayMount::volatile`]): a directory holding one empty file, `dirty`.
+    pub fn volatile_mark(&self) -> PathBuf {
+        self.layer.dir.join("work/work/incompat/volatile")
+    }
 
     /// A read-only overlay of every layer, the container's own included: what the
     /// container sees as `/`, without a way to change it.

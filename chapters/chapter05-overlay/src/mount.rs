@@ -34,6 +34,8 @@ pub struct Writable {
     pub upper: String,
     /// overlayfs's scratch directory `<id>/work`, on the same filesystem as `upper`.
     pub work: String,
+    /// Mount with `volatile` (see [`OverlayMount::volatile`]).
+    pub volatile: bool,
 }
 
 impl OverlayMount {
@@ -42,9 +44,31 @@ impl OverlayMount {
     pub fn options(&self) -> String {
         let lower = format!("lowerdir={}", self.lower.join(":"));
         match &self.writable {
-            Some(Writable { upper, work }) => format!("{lower},upperdir={upper},workdir={work}"),
+            Some(Writable {
+                upper,
+                work,
+                volatile,
+            }) => {
+                let volatile = if *volatile { ",volatile" } else { "" };
+                format!("{lower},upperdir={upper},workdir={work}{volatile}")
+            }
             None => lower,
         }
+    }
+
+    /// The same mount with overlayfs's `volatile` option, for a writable layer nobody needs
+    /// after a crash (a `--rm` container's). Without it, unmounting an overlay syncs the
+    /// whole filesystem under the upper layer (`syncfs(2)` — a journal commit and a wait on
+    /// the disk) and every `fsync` inside the container reaches the disk; with it, neither.
+    /// The price (kernel's Documentation/filesystems/overlayfs.rst): overlayfs leaves
+    /// `work/work/incompat/volatile` behind, and refuses to mount those directories again
+    /// until it is removed — which only someone who knows the machine did not crash in
+    /// between may do. Podman mounts its `--rm` containers this way.
+    pub fn volatile(mut self) -> Self {
+        if let Some(writable) = &mut self.writable {
+            writable.volatile = true;
+        }
+        self
     }
 
     /// Checks the options fit in a page, and builds the step that mounts them.

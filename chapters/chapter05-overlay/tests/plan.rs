@@ -107,9 +107,21 @@ fn mount_with(layers: usize, name: &str) -> OverlayMount {
         writable: Some(Writable {
             upper: format!("{}/diff", "f".repeat(64)),
             work: format!("{}/work", "f".repeat(64)),
+            volatile: false,
         }),
         target: PathBuf::from("/var/lib/mini-docker/overlay2/x/merged"),
     }
+}
+
+#[test]
+fn volatile_adds_the_option_to_a_writable_mount_only() {
+    let plain = mount_with(1, "l/A");
+    assert!(!plain.options().contains("volatile"), "{}", plain.options());
+    let volatile = plain.clone().volatile().options();
+    assert_eq!(volatile, format!("{},volatile", plain.options()));
+    let mut read_only = plain;
+    read_only.writable = None;
+    assert_eq!(read_only.clone().volatile().options(), "lowerdir=l/A");
 }
 
 #[test]

@@ -40,7 +40,7 @@ use chapter06::chapter05::chapter04::chapter03::chapter02::{Created, Namespace};
 use chapter06::chapter05::chapter04::chapter03::{ContainerConfig, HostSide};
 use chapter06::chapter05::chapter04::{plan_for, CgroupHostSide, Hierarchy, Resources, SystemHost};
 use chapter06::chapter05::store::LayerStore;
-use chapter06::chapter05::ContainerFs;
+use chapter06::chapter05::{ContainerFs, OverlayMount};
 use nix::sys::wait::{waitid, Id, WaitPidFlag};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
@@ -306,6 +306,37 @@ fn launch(
     }
 }
 
+// ANCHOR: volatile
+/// The container's overlay. A `--rm` container's writable layer is deleted at its exit, so
+/// nothing in it has to survive a crash: it is mounted `volatile` (chapter 5), which spares
+/// every exit a sync of the whole filesystem under the state root. Only a restart by this
+/// same monitor mounts those layers again — the machine cannot have crashed in between, or
+/// the monitor would be gone too — so only then is the mark of the last mount removed.
+fn overlay_plan(
+    container: &Container,
+    container_fs: &ContainerFs,
+    restarting: bool,
+) -> Result<OverlayMount, ContainerError> {
+    let plan = container_fs.mount_plan();
+    if !container.record.host_config.auto_remove {
+        return Ok(plan);
+    }
+    if restarting {
+        let mark = container_fs.volatile_mark();
+        match std::fs::remove_dir_all(&mark) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(ContainerError::io(
+                    format!("remove {}", mark.display()),
+                    error,
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(plan.volatile())
+}
+// ANCHOR_END: volatile
+
 /// The rest of [`launch`], once the registered hooks have prepared this start.
 fn launch_prepared(
     store: &ContainerStore,
@@ -330,8 +361,9 @@ fn launch_prepared(
         .iter_mut()
         .flat_map(|extra| extra.first_steps())
         .collect();
-    plan.rootfs_source
-        .push(Box::new(container_fs.mount_plan().into_step()?));
+    plan.rootfs_source.push(Box::new(
+        overlay_plan(container, &container_fs, restarting)?.into_step()?,
+    ));
     let mut mounts = record.mounts.clone();
     let sources = prepare_sources(&mut mounts, &VolumeStore::open(store.root())?)?;
     plan.before_pivot = mount_steps(
