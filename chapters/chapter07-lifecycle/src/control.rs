@@ -61,6 +61,22 @@ pub fn start(
 }
 // ANCHOR_END: start
 
+/// [`start`], rolled back as docker's daemon rolls back a start that failed (its command
+/// cannot run, say): the container stays created with the error recorded, except one made
+/// with `--rm`, which is removed with its anonymous volumes.
+pub fn start_or_roll_back(
+    program: &MonitorProgram,
+    store: &ContainerStore,
+    container: &Container,
+    attach: Option<std::os::fd::OwnedFd>,
+) -> Result<Option<Started>, ContainerError> {
+    let started = start(program, container, attach);
+    if started.is_err() && container.record.host_config.auto_remove {
+        let _ = remove(store, container.id(), true, true);
+    }
+    started
+}
+
 // ANCHOR: send_signal
 /// Sends `signal` to the container's process, never to a stranger: the pid is read from
 /// the state, a pidfd is opened for it, and the state is read again — the monitor records

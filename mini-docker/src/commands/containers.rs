@@ -230,7 +230,7 @@ pub fn run(root: &Path, args: RunArgs) -> i32 {
         }
     };
     if args.detach {
-        return match start_or_roll_back(root, &store, &container, None) {
+        return match control::start_or_roll_back(&monitor_program(root), &store, &container, None) {
             Ok(started) => {
                 print_warnings(started.as_ref());
                 println!("{}", container.id());
@@ -251,22 +251,6 @@ pub fn run(root: &Path, args: RunArgs) -> i32 {
     start_attached(root, &store, &container, session)
 }
 // ANCHOR_END: run
-
-/// Starts `container` (see [`control::start`]). A container whose start fails — its command
-/// cannot run, say — stays created, as in docker; one made with `--rm` is removed with its
-/// anonymous volumes, as docker's daemon removes an AutoRemove container whose start failed.
-fn start_or_roll_back(
-    root: &Path,
-    store: &ContainerStore,
-    container: &Container,
-    attach: Option<std::os::fd::OwnedFd>,
-) -> Result<Option<Started>, ContainerError> {
-    let started = control::start(&monitor_program(root), container, attach);
-    if started.is_err() && container.record.host_config.auto_remove {
-        let _ = control::remove(store, container.id(), true, true);
-    }
-    started
-}
 
 fn print_warnings(started: Option<&Started>) {
     for warning in started.map(|s| s.warnings.as_slice()).unwrap_or_default() {
@@ -289,7 +273,12 @@ fn start_attached(
             return crate::ENGINE_ERROR;
         }
     };
-    let started = match start_or_roll_back(root, store, container, Some(theirs.into())) {
+    let started = match control::start_or_roll_back(
+        &monitor_program(root),
+        store,
+        container,
+        Some(theirs.into()),
+    ) {
         Ok(Some(started)) => started,
         Ok(None) => {
             print_error(&format!(
@@ -376,7 +365,8 @@ pub fn start(root: &Path, args: StartArgs) -> i32 {
     }
     each(&args.containers, |reference| {
         let container = store.get(reference)?;
-        let started = start_or_roll_back(root, &store, &container, None)?;
+        let started =
+            control::start_or_roll_back(&monitor_program(root), &store, &container, None)?;
         print_warnings(started.as_ref());
         println!("{reference}");
         Ok(())
