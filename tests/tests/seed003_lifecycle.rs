@@ -1110,6 +1110,23 @@ fn restart_is_a_stop_then_a_start_and_says_so() {
     assert_eq!(engine.inspect("again", "{{.RestartCount}}"), "0");
 }
 
+/// The host end of a container's veth pair is named after the container, and the kernel
+/// destroys the last run's pair a little after that run ends, with its network namespace.
+/// A restart right away waits for that rather than fail on the name: ten in a row work.
+#[test]
+fn restarts_in_a_row_wait_for_the_last_runs_veth_pair() {
+    if !require_root("ten restarts in a row on the bridge") {
+        return;
+    }
+    let engine = Engine::new();
+    engine.run_detached("flapper", &[], &["sleep", "100"]);
+    for round in 1..=10 {
+        let restarted = engine.cli(&["restart", "-t", "0", "flapper"]);
+        assert_eq!(restarted.code, 0, "restart {round}: {restarted:?}");
+    }
+    assert_eq!(engine.inspect("flapper", "{{.State.Status}}"), "running");
+}
+
 // ---------------------------------------------------------------------------------------
 // 8. Parallel CLIs: names stay unique, nothing is shared by mistake
 // ---------------------------------------------------------------------------------------

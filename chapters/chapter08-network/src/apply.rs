@@ -9,6 +9,7 @@
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
 
 use chapter07::chapter06::chapter05::chapter04::chapter03::chapter01::ContainerError;
 use nix::sched::CloneFlags;
@@ -62,6 +63,31 @@ pub fn apply(steps: &[LinkStep], container_netns: Option<&File>) -> Result<(), C
 }
 // ANCHOR_END: apply
 
+/// How long a start waits for the kernel to finish destroying the last run's veth pair.
+const LAST_PAIR_GRACE: Duration = Duration::from_secs(5);
+
+// ANCHOR: create_veth
+/// Creates the pair. Its host end is named after the container ([`crate::plan::veth_name`]),
+/// so a start soon after the last run ended (`restart`, a restart policy) can find the last
+/// run's end still there: nobody deletes it, the kernel destroys the pair with the old
+/// network namespace — from a work queue, a little after the last process left it. Waiting
+/// for that is enough; it is on its way out, and not ours to hurry.
+fn create_veth(netlink: &mut Netlink, pair: &VethPair) -> std::io::Result<()> {
+    let deadline = Instant::now() + LAST_PAIR_GRACE;
+    loop {
+        match netlink.create_veth(pair) {
+            Err(error)
+                if error.kind() == std::io::ErrorKind::AlreadyExists
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+// ANCHOR_END: create_veth
+
 fn apply_step(
     netlink: &mut Netlink,
     step: &LinkStep,
@@ -87,7 +113,7 @@ fn apply_step(
                 peer_netns_fd: netns.as_raw_fd(),
                 peer_mac: *peer_mac,
             };
-            netlink.create_veth(&pair).map_err(failed(step))
+            create_veth(netlink, &pair).map_err(failed(step))
         }
         LinkStep::AddAddress {
             device,
