@@ -192,6 +192,10 @@ fn run_rm_mounts_a_volatile_layer_and_a_failed_start_leaves_nothing() {
     let id = engine.ok(&strs(&created));
     let started = engine.cli(&["start", &id]);
     assert_eq!(started.code, 1, "{started:?}");
+    // A running --rm container given to `rm -f`: its monitor removes it at the kill, and
+    // `rm -f` reports success, not the record it no longer finds.
+    engine.run_detached("short-lived", &["--rm"], &["sleep", "100"]);
+    assert_eq!(engine.ok(&["rm", "-f", "short-lived"]), "short-lived");
     assert_eq!(engine.all_ids(), Vec::<String>::new());
     assert_eq!(engine.records(), Vec::<String>::new());
     assert_eq!(engine.layers(), Vec::<String>::new());

@@ -61,22 +61,6 @@ pub fn start(
 }
 // ANCHOR_END: start
 
-/// [`start`], rolled back as docker's daemon rolls back a start that failed (its command
-/// cannot run, say): the container stays created with the error recorded, except one made
-/// with `--rm`, which is removed with its anonymous volumes.
-pub fn start_or_roll_back(
-    program: &MonitorProgram,
-    store: &ContainerStore,
-    container: &Container,
-    attach: Option<std::os::fd::OwnedFd>,
-) -> Result<Option<Started>, ContainerError> {
-    let started = start(program, container, attach);
-    if started.is_err() && container.record.host_config.auto_remove {
-        let _ = remove(store, container.id(), true, true);
-    }
-    started
-}
-
 // ANCHOR: send_signal
 /// Sends `signal` to the container's process, never to a stranger: the pid is read from
 /// the state, a pidfd is opened for it, and the state is read again — the monitor records
@@ -347,6 +331,11 @@ pub fn remove(
                 "could not kill container {}: its monitor does not exit",
                 container.id()
             )));
+        }
+        // A `--rm` container's monitor removes it at this exit, before it lets go of its
+        // lock (and says `destroy`): what was asked for is done.
+        if container.record.host_config.auto_remove && !container.dir().exists() {
+            return Ok(container);
         }
     }
     let root = store.root().to_path_buf();

@@ -195,6 +195,11 @@ impl Monitor {
                     state.error = message;
                     state.exit_code = code;
                 });
+                // Before the CLI hears of it, so `run --rm` of a missing command leaves
+                // nothing, as docker's daemon removes an AutoRemove container whose start
+                // failed. Only the monitor holding the lock gets here: a second monitor
+                // turned away by it never touches the container.
+                remove_if_auto_removed(&self.store, &container);
                 Err(error)
             }
         }
@@ -638,13 +643,8 @@ impl Running {
             Ok((_, restart)) => restart,
             Err(_) => return None,
         };
-        if restart.is_none() && self.container.record.host_config.auto_remove {
-            let removed = self.store.remove(&id, true, |container| {
-                crate::remove::clean_up(self.store.root(), container.id(), Some(container));
-            });
-            if removed.is_ok() {
-                event(self.store.root(), "destroy", &self.container, &[]);
-            }
+        if restart.is_none() {
+            remove_if_auto_removed(&self.store, &self.container);
         }
         restart.map(|delay| PendingRestart {
             delay,
@@ -652,6 +652,20 @@ impl Running {
         })
     }
     // ANCHOR_END: supervise
+}
+
+/// Removes a `--rm` container at the end of its life — its last exit, or a start that
+/// failed — with its anonymous volumes, and says so with a `destroy` event.
+fn remove_if_auto_removed(store: &ContainerStore, container: &Container) {
+    if !container.record.host_config.auto_remove {
+        return;
+    }
+    let removed = store.remove(container.id(), true, |container| {
+        crate::remove::clean_up(store.root(), container.id(), Some(container));
+    });
+    if removed.is_ok() {
+        event(store.root(), "destroy", container, &[]);
+    }
 }
 
 /// A restart the hooks asked for. Its delay counts from the exit, as docker's restart

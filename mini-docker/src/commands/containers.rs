@@ -230,7 +230,7 @@ pub fn run(root: &Path, args: RunArgs) -> i32 {
         }
     };
     if args.detach {
-        return match control::start_or_roll_back(&monitor_program(root), &store, &container, None) {
+        return match control::start(&monitor_program(root), &container, None) {
             Ok(started) => {
                 print_warnings(started.as_ref());
                 println!("{}", container.id());
@@ -273,12 +273,7 @@ fn start_attached(
             return crate::ENGINE_ERROR;
         }
     };
-    let started = match control::start_or_roll_back(
-        &monitor_program(root),
-        store,
-        container,
-        Some(theirs.into()),
-    ) {
+    let started = match control::start(&monitor_program(root), container, Some(theirs.into())) {
         Ok(Some(started)) => started,
         Ok(None) => {
             print_error(&format!(
@@ -365,8 +360,7 @@ pub fn start(root: &Path, args: StartArgs) -> i32 {
     }
     each(&args.containers, |reference| {
         let container = store.get(reference)?;
-        let started =
-            control::start_or_roll_back(&monitor_program(root), &store, &container, None)?;
+        let started = control::start(&monitor_program(root), &container, None)?;
         print_warnings(started.as_ref());
         println!("{reference}");
         Ok(())
