@@ -220,9 +220,8 @@ impl ScratchExt4 {
         run(std::process::Command::new("truncate")
             .args(["-s", size])
             .arg(image))?;
-        run(std::process::Command::new("mkfs.ext4")
-            .args(["-q", "-F"])
-            .arg(image))?;
+        // As root: mkfs.ext4 is in /usr/sbin, which a user's PATH may not have.
+        run(as_root("mkfs.ext4").args(["-q", "-F"]).arg(image))?;
         run(as_root("mount")
             .args(["-o", "loop"])
             .arg(image)

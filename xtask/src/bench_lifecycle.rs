@@ -18,7 +18,7 @@ use std::path::Path;
 use crate::bench::{
     busybox_rootfs, hyperfine, make_runc_bundle, runc_note, write_appendix, Markers, ScratchExt4,
 };
-use crate::shell::{as_root, have, run, workspace_root};
+use crate::shell::{as_root, capture, have, run, workspace_root};
 
 const MARKERS: Markers = Markers {
     start: "<!-- bench-lifecycle:start -->",
@@ -130,9 +130,12 @@ pub fn bench_lifecycle(dir: &Path) -> Result<(), String> {
             )
         })
         .collect();
+    // Where the host row's state was: a temporary directory may well be a tmpfs.
+    let host_fs = capture("stat", &["-f", "-c", "%T", &d.to_string()])
+        .map_or_else(|| "unknown".to_owned(), |kind| kind.trim().to_owned());
     let verdict = format!(
         "{}\n- For comparison, not a target: run --rm with its state on the host's temporary \
-         directory: {on_host_fs:.1} ms, {:.2}× runc's time.",
+         directory ({host_fs}): {on_host_fs:.1} ms, {:.2}× runc's time.",
         verdict.join("\n"),
         on_host_fs / runc
     );
@@ -151,10 +154,10 @@ fn monitor_rss(md: &str, state: &str) -> Result<u64, String> {
     let script = format!(
         "set -e
          id=$({md} run -d --network none busybox sleep 1000)
+         trap '{md} rm -f $id > /dev/null' EXIT
          sleep 1
          monitor=$(sed -n 's/.*\"MonitorPid\": *\\([0-9]*\\).*/\\1/p' {state}/containers/$id/state.json)
-         grep VmRSS /proc/$monitor/status
-         {md} rm -f $id > /dev/null"
+         grep VmRSS /proc/$monitor/status"
     );
     let output = as_root("sh")
         .arg("-c")

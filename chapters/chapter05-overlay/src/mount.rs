@@ -82,10 +82,19 @@ impl OverlayMount {
                 PAGE_SIZE - 1
             )));
         }
+        let volatile = self.writable.as_ref().is_some_and(|w| w.volatile);
+        let without_volatile = volatile.then(|| {
+            let mut plain = self.clone();
+            if let Some(writable) = &mut plain.writable {
+                writable.volatile = false;
+            }
+            cstring(plain.options().as_ref())
+        });
         Ok(OverlayMountStep {
             base: cstring(&self.base),
             target: cstring(&self.target),
             options: cstring(options.as_ref()),
+            without_volatile,
             shown: self.to_string(),
         })
     }
@@ -109,22 +118,36 @@ pub struct OverlayMountStep {
     base: CString,
     target: CString,
     options: CString,
+    /// The same options without `volatile`, when they have it: kernels before 5.10 do not
+    /// know the option and refuse the whole mount (EINVAL).
+    without_volatile: Option<CString>,
     shown: String,
+}
+
+impl OverlayMountStep {
+    fn mount(&self, options: &CString) -> Result<(), Errno> {
+        nix::mount::mount(
+            Some(c"overlay"),
+            self.target.as_c_str(),
+            Some(c"overlay"),
+            MsFlags::empty(),
+            Some(options.as_c_str()),
+        )
+    }
 }
 
 impl ChildStep for OverlayMountStep {
     // ANCHOR: mount_step
     /// `chdir` into the store, then mount: overlayfs resolves the relative layer names
     /// against the working directory at mount time (the trick docker's overlay2 uses).
+    /// On a kernel that refuses `volatile`, the plain mount does the same job, with the
+    /// syncs `volatile` would have saved.
     fn run(&self) -> Result<(), Errno> {
         nix::unistd::chdir(self.base.as_c_str())?;
-        nix::mount::mount(
-            Some(c"overlay"),
-            self.target.as_c_str(),
-            Some(c"overlay"),
-            MsFlags::empty(),
-            Some(self.options.as_c_str()),
-        )
+        match (self.mount(&self.options), &self.without_volatile) {
+            (Err(Errno::EINVAL), Some(plain)) => self.mount(plain),
+            (result, _) => result,
+        }
     }
     // ANCHOR_END: mount_step
 }
@@ -132,5 +155,33 @@ impl ChildStep for OverlayMountStep {
 impl fmt::Display for OverlayMountStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.shown)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn one_layer() -> OverlayMount {
+        OverlayMount {
+            base: PathBuf::from("/store"),
+            lower: vec!["l/A".into()],
+            writable: Some(Writable {
+                upper: "c/diff".into(),
+                work: "c/work".into(),
+                volatile: false,
+            }),
+            target: PathBuf::from("/store/c/merged"),
+        }
+    }
+
+    #[test]
+    fn a_volatile_step_keeps_the_plain_options_to_fall_back_to() {
+        let plain = one_layer().into_step().unwrap();
+        assert_eq!(plain.without_volatile, None);
+        let volatile = one_layer().volatile().into_step().unwrap();
+        assert_eq!(volatile.without_volatile, Some(plain.options));
+        assert!(volatile.options.to_str().unwrap().ends_with(",volatile"));
     }
 }

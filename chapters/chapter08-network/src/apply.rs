@@ -70,8 +70,11 @@ const LAST_PAIR_GRACE: Duration = Duration::from_secs(5);
 /// Creates the pair. Its host end is named after the container ([`crate::plan::veth_name`]),
 /// so a start soon after the last run ended (`restart`, a restart policy) can find the last
 /// run's end still there: nobody deletes it, the kernel destroys the pair with the old
-/// network namespace — from a work queue, a little after the last process left it. Waiting
-/// for that is enough; it is on its way out, and not ours to hurry.
+/// network namespace — from a work queue, a little after the last process left it. So a
+/// taken name is waited for, not deleted: it is not ours to hurry, and it may not be ours
+/// at all. A name that stays taken (a `--network container:` neighbour still holding the
+/// old namespace, another container whose id starts with the same seven characters) fails
+/// after the wait with the kernel's EEXIST, as it would have at once.
 fn create_veth(netlink: &mut Netlink, pair: &VethPair) -> std::io::Result<()> {
     let deadline = Instant::now() + LAST_PAIR_GRACE;
     loop {
